@@ -1,0 +1,153 @@
+import datetime
+import zoneinfo
+
+from django.contrib import admin
+from django.db.models import Count
+
+from agenda.models import Event, Partnership, Platform, Room, Session, Speaker
+
+
+class SessionInline(admin.TabularInline):
+    model = Session
+    extra = 0
+    fields = ["title", "slug", "kind", "platform", "room", "starts_at", "ends_at", "capacity", "registrable"]
+    prepopulated_fields = {"slug": ["title"]}
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("event", "platform", "room")
+
+
+class RoomInline(admin.TabularInline):
+    model = Room
+    extra = 0
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["name", "city", "start_date", "end_date", "registration_opens", "registration_closes"]
+    search_fields = ["name", "city"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [RoomInline, SessionInline]
+
+
+class DayFilter(admin.SimpleListFilter):
+    """Sessions by the day they start on, as the event's own clock reads it."""
+
+    title = "day"
+    parameter_name = "day"
+
+    def lookups(self, request, model_admin):
+        days = set()
+        for starts_at, time_zone in Session.objects.values_list("starts_at", "event__time_zone"):
+            days.add(starts_at.astimezone(zoneinfo.ZoneInfo(time_zone)).date())
+        return [(day.isoformat(), day.strftime("%a %d %b %Y")) for day in sorted(days)]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            day = datetime.date.fromisoformat(self.value())
+        except ValueError:
+            return queryset.none()
+        matching = [
+            session.pk
+            for session in queryset.select_related("event").only("starts_at", "event__time_zone")
+            if session.starts_at.astimezone(session.event.tz).date() == day
+        ]
+        return queryset.filter(pk__in=matching)
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "local_time",
+        "room",
+        "platform",
+        "kind",
+        "seat_limit_display",
+        "confirmed",
+        "waitlisted",
+        "seats_left",
+        "registrable",
+    ]
+    list_filter = [DayFilter, "kind", "platform", "room", "event", "registrable"]
+    search_fields = ["title", "description", "speakers__name"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["speakers"]
+    list_select_related = ["event", "room", "platform"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_seat_counts()
+
+    @admin.display(description="time (event's zone)", ordering="starts_at")
+    def local_time(self, session):
+        starts, ends = session.starts_at.astimezone(session.event.tz), session.ends_at.astimezone(session.event.tz)
+        return f"{starts:%a %d %b %H:%M}-{ends:%H:%M} {starts.tzname()}"
+
+    @admin.display(description="capacity")
+    def seat_limit_display(self, session):
+        return "no limit" if session.seat_limit is None else session.seat_limit
+
+    @admin.display(description="confirmed", ordering="confirmed_count")
+    def confirmed(self, session):
+        return session.confirmed_count
+
+    @admin.display(description="waitlisted", ordering="waitlisted_count")
+    def waitlisted(self, session):
+        return session.waitlisted_count
+
+    @admin.display(description="seats left")
+    def seats_left(self, session):
+        if session.seat_limit is None:
+            return "-"
+        return max(session.seat_limit - session.confirmed_count, 0)
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ["name", "event", "capacity", "session_count"]
+    list_filter = ["event"]
+    search_fields = ["name"]
+    list_select_related = ["event"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(session_total=Count("sessions"))
+
+    @admin.display(description="sessions", ordering="session_total")
+    def session_count(self, room):
+        return room.session_total
+
+
+@admin.register(Speaker)
+class SpeakerAdmin(admin.ModelAdmin):
+    list_display = ["name", "organisation", "role"]
+    search_fields = ["name", "organisation"]
+
+
+class PartnershipInline(admin.TabularInline):
+    model = Partnership
+    extra = 0
+
+
+@admin.register(Platform)
+class PlatformAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position", "partnership_count"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [PartnershipInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(partnership_total=Count("partnerships"))
+
+    @admin.display(description="partnerships", ordering="partnership_total")
+    def partnership_count(self, platform):
+        return platform.partnership_total
+
+
+@admin.register(Partnership)
+class PartnershipAdmin(admin.ModelAdmin):
+    list_display = ["name", "platform", "lead_regions"]
+    list_filter = ["platform"]
+    search_fields = ["name", "lead_regions"]
+    list_select_related = ["platform"]

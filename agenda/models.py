@@ -1,0 +1,203 @@
+"""The programme of an event: where, when, which platforms, which sessions.
+
+This app knows nothing of registrations; seat counts are annotated through the reverse
+relation name "bookings", which the registrations app declares.
+"""
+import datetime
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+def validate_time_zone(name):
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"{name!r} is not a known time zone (e.g. Europe/Madrid).")
+
+
+class Event(models.Model):
+    name = models.CharField(max_length=200)
+    short_name = models.CharField(max_length=80, blank=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    host = models.CharField(max_length=200, help_text="Who organises it.")
+    co_host = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    venue = models.CharField(max_length=200, blank=True)
+    time_zone = models.CharField(max_length=64, default="Europe/Madrid", validators=[validate_time_zone])
+    start_date = models.DateField()
+    end_date = models.DateField()
+    registration_opens = models.DateTimeField(null=True, blank=True, help_text="Empty: open now.")
+    registration_closes = models.DateTimeField(null=True, blank=True, help_text="Empty: never closes.")
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["start_date", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="event_ends_after_it_starts"),
+            models.CheckConstraint(
+                condition=Q(registration_opens__isnull=True)
+                | Q(registration_closes__isnull=True)
+                | Q(registration_closes__gt=F("registration_opens")),
+                name="event_registration_closes_after_it_opens",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("agenda:event_home", args=[self.slug])
+
+    @property
+    def tz(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def days(self):
+        count = (self.end_date - self.start_date).days + 1
+        return [self.start_date + datetime.timedelta(days=offset) for offset in range(count)]
+
+    def registration_state(self, now=None):
+        """'open', 'not_yet' or 'closed': the registration period alone decides."""
+        now = now or timezone.now()
+        if self.registration_opens and now < self.registration_opens:
+            return "not_yet"
+        if self.registration_closes and now >= self.registration_closes:
+            return "closed"
+        return "open"
+
+
+class Platform(models.Model):
+    """A Smart Specialisation Thematic Platform (Agri-Food, Energy, Industrial Modernisation)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    short_description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in lists.")
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Partnership(models.Model):
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="partnerships")
+    name = models.CharField(max_length=200)
+    lead_regions = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["platform__position", "name"]
+        constraints = [models.UniqueConstraint(fields=["platform", "name"], name="partnership_unique_per_platform")]
+
+    def __str__(self):
+        return self.name
+
+
+class Room(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="rooms")
+    name = models.CharField(max_length=120)
+    capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Seats; empty: no limit.")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "name"], name="room_unique_per_event"),
+            models.CheckConstraint(condition=Q(capacity__gte=0), name="room_capacity_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Speaker(models.Model):
+    name = models.CharField(max_length=200)
+    organisation = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=200, blank=True)
+    bio = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class SessionQuerySet(models.QuerySet):
+    def registrable(self):
+        return self.filter(registrable=True)
+
+    def on_day(self, day, tz):
+        """Sessions starting on `day` as the event's clock reads it."""
+        start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+        return self.filter(starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=1))
+
+    def with_seat_counts(self):
+        return self.annotate(
+            confirmed_count=Count("bookings", filter=Q(bookings__status="confirmed")),
+            waitlisted_count=Count("bookings", filter=Q(bookings__status="waitlisted")),
+        )
+
+
+class Session(models.Model):
+    class Kind(models.TextChoices):
+        JOINT_CONFERENCE = "joint_conference", "Joint conference"
+        PLATFORM_MEETING = "platform_meeting", "Platform meeting"
+        PARTNERSHIP_MEETING = "partnership_meeting", "Partnership meeting"
+        PLENARY = "plenary", "Plenary"
+        BREAK = "break", "Break"
+        NETWORKING = "networking", "Networking"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sessions")
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions")
+    room = models.ForeignKey(Room, on_delete=models.SET_NULL, null=True, blank=True, related_name="sessions")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    capacity = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Seats for this session; empty: the room's capacity."
+    )
+    registrable = models.BooleanField(default=True, help_text="Participants book a seat for it.")
+    description = models.TextField(blank=True)
+    speakers = models.ManyToManyField(Speaker, blank=True, related_name="sessions")
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "slug"], name="session_slug_unique_per_event"),
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_it_starts"),
+            models.CheckConstraint(condition=Q(capacity__gte=0), name="session_capacity_not_negative"),
+        ]
+        indexes = [models.Index(fields=["event", "starts_at"], name="session_event_start_idx")]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("agenda:session_detail", args=[self.event.slug, self.slug])
+
+    def clean(self):
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "A session must end after it starts."})
+        if self.room_id and self.event_id and self.room.event_id != self.event_id:
+            raise ValidationError({"room": "This room belongs to another event."})
+
+    @property
+    def seat_limit(self):
+        """Seats on offer: the session's own capacity, else its room's; None means no limit."""
+        if self.capacity is not None:
+            return self.capacity
+        return self.room.capacity if self.room else None
+
+    def overlaps(self, other):
+        return self.starts_at < other.ends_at and other.starts_at < self.ends_at

@@ -1,0 +1,81 @@
+from django.contrib import admin
+from django.db.models import Count, Q
+
+from registrations.models import Booking, OutgoingEmail, Registration
+
+
+class BookingInline(admin.TabularInline):
+    model = Booking
+    extra = 0
+    fields = ["session", "status", "created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at"]
+    # Seats are given and taken by registrations/services.py, which keeps the waitlist in order.
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("session")
+
+
+class OutgoingEmailInline(admin.TabularInline):
+    model = OutgoingEmail
+    extra = 0
+    fields = ["kind", "status", "attempts", "last_error", "created_at", "sent_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Registration)
+class RegistrationAdmin(admin.ModelAdmin):
+    list_display = [
+        "last_name",
+        "first_name",
+        "email",
+        "organisation",
+        "country",
+        "stakeholder_type",
+        "platform_names",
+        "confirmed_sessions",
+        "status",
+        "created_at",
+    ]
+    list_filter = ["event", "platforms", "stakeholder_type", "country", "status"]
+    search_fields = ["first_name", "last_name", "email", "organisation"]
+    readonly_fields = ["token", "checkin_code", "created_at", "updated_at", "consent_given_at", "listed_consent_at"]
+    filter_horizontal = ["platforms", "partnerships"]
+    inlines = [BookingInline, OutgoingEmailInline]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("event")
+            .prefetch_related("platforms")
+            .annotate(confirmed_total=Count("bookings", filter=Q(bookings__status=Booking.Status.CONFIRMED)))
+        )
+
+    @admin.display(description="platforms")
+    def platform_names(self, registration):
+        return ", ".join(platform.name for platform in registration.platforms.all())
+
+    @admin.display(description="confirmed sessions", ordering="confirmed_total")
+    def confirmed_sessions(self, registration):
+        return registration.confirmed_total
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    list_display = ["to_address", "kind", "status", "attempts", "created_at", "sent_at", "last_error"]
+    list_filter = ["status", "kind"]
+    search_fields = ["to_address"]
+    readonly_fields = ["registration", "to_address", "kind", "context", "attempts", "last_error", "sent_at"]
+    list_select_related = ["registration"]

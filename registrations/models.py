@@ -1,0 +1,155 @@
+"""Who is coming, to what, and the emails we owe them.
+
+Writes that touch several rows live in services.py, not here.
+"""
+import secrets
+
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django_countries.fields import CountryField
+
+from agenda.models import Event, Partnership, Platform, Session
+
+
+def new_token():
+    # 256 bits from the OS's CSPRNG: the private link cannot be guessed or enumerated.
+    return secrets.token_urlsafe(32)
+
+
+def new_checkin_code():
+    # Short enough to type at the door, long enough (40 bits) not to be guessed.
+    return secrets.token_hex(5).upper()
+
+
+class Registration(models.Model):
+    class StakeholderType(models.TextChoices):
+        PUBLIC_AUTHORITY = "public_authority", "Public authority or policy-maker"
+        RESEARCH = "research", "Research and academia"
+        BUSINESS = "business", "Business and industry"
+        CIVIL_SOCIETY = "civil_society", "Civil society"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Registered"
+        CANCELLED = "cancelled", "Cancelled"
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="registrations")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(max_length=254)
+    organisation = models.CharField(max_length=200)
+    country = CountryField()
+    region = models.CharField(max_length=120, blank=True)
+    stakeholder_type = models.CharField(max_length=30, choices=StakeholderType.choices)
+    platforms = models.ManyToManyField(Platform, related_name="registrations")
+    partnerships = models.ManyToManyField(Partnership, blank=True, related_name="registrations")
+    dietary_needs = models.CharField(max_length=300, blank=True)
+    accessibility_needs = models.CharField(max_length=300, blank=True)
+    consent_given_at = models.DateTimeField(help_text="When the participant agreed to the privacy notice.")
+    listed_consent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the participant agreed to appear in the list of participants."
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    checkin_code = models.CharField(max_length=16, unique=True, default=new_checkin_code, editable=False)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), "event", name="registration_email_unique_per_event"),
+        ]
+        indexes = [
+            models.Index(fields=["event", "status"], name="registration_event_status_idx"),
+            models.Index(fields=["event", "last_name"], name="registration_event_name_idx"),
+        ]
+        permissions = [("export_attendees", "Can export attendee lists")]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name} <{self.email}>"
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_cancelled(self):
+        return self.status == self.Status.CANCELLED
+
+    def get_absolute_url(self):
+        return reverse("registrations:manage", args=[self.event.slug, self.token])
+
+
+class Booking(models.Model):
+    """One registration's place in one session: a seat, a waitlist place, or a cancelled one."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        WAITLISTED = "waitlisted", "Waitlisted"
+        CANCELLED = "cancelled", "Cancelled"
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="bookings")
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="bookings")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        # Waitlist order is id order: ids are drawn while the session row is locked, so they
+        # follow the order in which people reached the seats (first come, first served).
+        ordering = ["session", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "session"], name="booking_unique_per_session"),
+        ]
+        indexes = [models.Index(fields=["session", "status", "id"], name="booking_session_status_idx")]
+
+    def __str__(self):
+        return f"{self.registration} - {self.session} ({self.status})"
+
+
+class OutgoingEmail(models.Model):
+    """The outbox: written in the same transaction as the change that causes the email, so a
+    committed change always has its email, whatever the broker or mail server does."""
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", "Confirmation"
+        WAITLIST = "waitlist", "Waitlist notice"
+        PROMOTION = "promotion", "Promoted from the waitlist"
+        CHANGE = "change", "Sessions changed"
+        CANCELLATION = "cancellation", "Cancellation"
+        PRIVATE_LINK = "private_link", "Private link"
+        SESSION_MOVED = "session_moved", "Session moved"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="emails")
+    to_address = models.EmailField(max_length=254)
+    context = models.JSONField(default=dict, blank=True, help_text="Details of the change, e.g. session ids.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "outgoing email"
+        indexes = [models.Index(fields=["status", "updated_at"], name="outbox_status_updated_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="sent", sent_at__isnull=False) | ~Q(status="sent"), name="outbox_sent_has_time"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.to_address} ({self.status})"

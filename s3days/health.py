@@ -1,0 +1,12 @@
+"""/healthz for load balancers: 200 when the database answers, 503 when it does not."""
+from django.db import connection
+from django.http import JsonResponse
+
+
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return JsonResponse({"database": "ok"})
+    except Exception as error:  # any failure to reach the database means "not healthy"
+        return JsonResponse({"database": f"error: {type(error).__name__}"}, status=503)

@@ -1,0 +1,93 @@
+"""The organisers' admin: who sees what, and changelists whose query count does not grow."""
+import pytest
+from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories import BookingFactory, EventFactory, PlatformFactory, RegistrationFactory, SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELISTS = [
+    "agenda_event",
+    "agenda_session",
+    "agenda_room",
+    "agenda_speaker",
+    "agenda_platform",
+    "agenda_partnership",
+    "registrations_registration",
+    "registrations_outgoingemail",
+]
+
+
+def member_of(group_name, username="member"):
+    user = User.objects.create_user(username, password="pw", is_staff=True)
+    if group_name:
+        user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+@pytest.fixture
+def organiser_client(client):
+    client.force_login(member_of("Organisers"))
+    return client
+
+
+def make_rows(event, count):
+    platforms = [PlatformFactory(slug="agri-food", name="Agri-Food"), PlatformFactory(slug="energy", name="Energy")]
+    for _ in range(count):
+        session = SessionFactory(event=event, platform=platforms[0])
+        registration = RegistrationFactory(event=event, platforms=platforms)
+        BookingFactory(registration=registration, session=session)
+
+
+@pytest.mark.parametrize("changelist", CHANGELISTS)
+def test_changelists_open_for_an_organiser(organiser_client, seeded, changelist):
+    make_rows(seeded, 2)
+    response = organiser_client.get(reverse(f"admin:{changelist}_changelist"))
+    assert response.status_code == 200
+
+
+def test_session_changelist_shows_seat_counts(organiser_client):
+    session = SessionFactory(capacity=3, title="Counted session")
+    BookingFactory(session=session, registration__event=session.event)
+    BookingFactory(session=session, registration__event=session.event, status="waitlisted")
+    response = organiser_client.get(reverse("admin:agenda_session_changelist"))
+    row = next(r for r in response.context["cl"].result_list if r.pk == session.pk)
+    assert (row.confirmed_count, row.waitlisted_count) == (1, 1)
+    assert '<td class="field-seats_left">2</td>' in response.content.decode()
+
+
+@pytest.mark.parametrize("changelist", ["agenda_session", "registrations_registration", "agenda_room"])
+def test_changelist_queries_do_not_grow_with_rows(organiser_client, django_assert_num_queries, changelist):
+    event = EventFactory()
+    make_rows(event, 5)
+    url = reverse(f"admin:{changelist}_changelist")
+    with CaptureQueriesContext(connection) as five_rows:
+        assert organiser_client.get(url).status_code == 200
+    make_rows(event, 45)
+    with django_assert_num_queries(len(five_rows.captured_queries)):
+        response = organiser_client.get(url)
+    assert response.context["cl"].result_count >= 50
+
+
+def test_user_in_neither_group_cannot_see_registrations(client):
+    RegistrationFactory()
+    client.force_login(member_of(None, "outsider"))
+    assert client.get(reverse("admin:registrations_registration_changelist")).status_code == 403
+
+
+def test_anonymous_is_sent_to_the_login_page(client):
+    response = client.get(reverse("admin:registrations_registration_changelist"))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_only_registration_staff_hold_the_export_permission():
+    staff, organiser, outsider = member_of("Registration staff", "s"), member_of("Organisers", "o"), member_of(None)
+    assert staff.has_perm("registrations.export_attendees")
+    assert not organiser.has_perm("registrations.export_attendees")
+    assert not outsider.has_perm("registrations.export_attendees")
+    assert organiser.has_perm("agenda.change_session") and not staff.has_perm("agenda.change_session")
+    assert staff.has_perm("registrations.view_registration") and organiser.has_perm("registrations.view_registration")
+    assert not organiser.has_perm("registrations.change_registration")
