@@ -100,9 +100,7 @@ class SessionAdmin(admin.ModelAdmin):
 
     @admin.display(description="seats left")
     def seats_left(self, session):
-        if session.seat_limit is None:
-            return "-"
-        return max(session.seat_limit - session.confirmed_count, 0)
+        return "-" if session.seats_left is None else session.seats_left
 
 
 @admin.register(Room)

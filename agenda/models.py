@@ -168,6 +168,9 @@ class Session(models.Model):
     registrable = models.BooleanField(default=True, help_text="Participants book a seat for it.")
     description = models.TextField(blank=True)
     speakers = models.ManyToManyField(Speaker, blank=True, related_name="sessions")
+    sequence = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Calendar revision: grows when the time or the room changes."
+    )
 
     objects = SessionQuerySet.as_manager()
 
@@ -198,6 +201,13 @@ class Session(models.Model):
         if self.capacity is not None:
             return self.capacity
         return self.room.capacity if self.room else None
+
+    @property
+    def seats_left(self):
+        """Free seats, from the with_seat_counts() annotation; None means no limit."""
+        if self.seat_limit is None:
+            return None
+        return max(self.seat_limit - self.confirmed_count, 0)
 
     def overlaps(self, other):
         return self.starts_at < other.ends_at and other.starts_at < self.ends_at

@@ -5,9 +5,10 @@ Writes that touch several rows live in services.py, not here.
 import secrets
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Count, OuterRef, Q, Subquery, When
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 from django_countries.fields import CountryField
 
 from agenda.models import Event, Partnership, Platform, Session
@@ -84,6 +85,21 @@ class Registration(models.Model):
         return reverse("registrations:manage", args=[self.event.slug, self.token])
 
 
+class BookingQuerySet(models.QuerySet):
+    def with_waitlist_position(self):
+        """Annotates waitlist_position: 1 for the first in line, None for non-waitlisted."""
+        ahead = (
+            Booking.objects.filter(session=OuterRef("session"), status="waitlisted", id__lte=OuterRef("id"))
+            .order_by()
+            .values("session")
+            .annotate(count=Count("id"))
+            .values("count")
+        )
+        return self.annotate(
+            waitlist_position=Case(When(status="waitlisted", then=Subquery(ahead)), default=None)
+        )
+
+
 class Booking(models.Model):
     """One registration's place in one session: a seat, a waitlist place, or a cancelled one."""
 
@@ -97,6 +113,8 @@ class Booking(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BookingQuerySet.as_manager()
 
     class Meta:
         # Waitlist order is id order: ids are drawn while the session row is locked, so they
@@ -117,7 +135,6 @@ class OutgoingEmail(models.Model):
 
     class Kind(models.TextChoices):
         CONFIRMATION = "confirmation", "Confirmation"
-        WAITLIST = "waitlist", "Waitlist notice"
         PROMOTION = "promotion", "Promoted from the waitlist"
         CHANGE = "change", "Sessions changed"
         CANCELLATION = "cancellation", "Cancellation"
@@ -140,11 +157,12 @@ class OutgoingEmail(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now, help_text="Not re-queued before this.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = "outgoing email"
-        indexes = [models.Index(fields=["status", "updated_at"], name="outbox_status_updated_idx")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_status_next_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="sent", sent_at__isnull=False) | ~Q(status="sent"), name="outbox_sent_has_time"

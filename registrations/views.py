@@ -1,8 +1,166 @@
-from django.shortcuts import render
+"""Thin views: check access, call the form and services.py, render."""
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
+from agenda.calendar import build_calendar
 from agenda.decorators import event_view
+from registrations import ratelimit, services
+from registrations.forms import ChangeSessionsForm, LinkRequestForm, RegistrationForm
+from registrations.models import Booking, Registration
+
+
+def too_many_requests(request, event):
+    return render(request, "429.html", {"event": event}, status=429)
+
+
+def registration_closed(request, event):
+    return render(request, "registrations/closed.html", {"event": event, "state": event.registration_state()})
 
 
 @event_view
 def privacy(request, event):
     return render(request, "registrations/privacy.html", {"event": event})
+
+
+@event_view
+def register(request, event):
+    if event.registration_state() != "open":
+        return registration_closed(request, event)
+    if request.method == "POST":
+        if ratelimit.exceeded(request, "register"):
+            return too_many_requests(request, event)
+        form = RegistrationForm(event, request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            services.register(
+                event,
+                details=form.details(),
+                platforms=data["platforms"],
+                partnerships=data["partnerships"],
+                sessions=data["sessions"],
+                listed=data["listed"],
+            )
+            # The next page shows only what was typed here, never what the database holds: it
+            # must look the same whether or not the address was already registered.
+            request.session["signup"] = {
+                "first_name": data["first_name"],
+                "email": data["email"],
+                "sessions": [session.title for session in data["sessions"]],
+            }
+            return redirect("registrations:registered", event.slug)
+    else:
+        form = RegistrationForm(event)
+    return render(request, "registrations/register.html", {"event": event, "form": form})
+
+
+@never_cache
+@event_view
+def registered(request, event):
+    signup = request.session.get("signup")
+    if not signup:
+        return redirect("registrations:register", event.slug)
+    return render(request, "registrations/registered.html", {"event": event, "signup": signup})
+
+
+@event_view
+def request_link(request, event):
+    form = LinkRequestForm(event, request.POST or None)
+    if request.method == "POST":
+        if ratelimit.exceeded(request, "link"):
+            return too_many_requests(request, event)
+        if form.is_valid():
+            services.send_private_link(event, form.cleaned_data["email"])
+            return render(request, "registrations/link_sent.html", {"event": event, "email": form.cleaned_data["email"]})
+    return render(request, "registrations/request_link.html", {"event": event, "form": form})
+
+
+def active_registration(event, token):
+    return get_object_or_404(
+        Registration.objects.select_related("event"), event=event, token=token, status=Registration.Status.ACTIVE
+    )
+
+
+def live_bookings(registration):
+    return list(
+        registration.bookings.exclude(status=Booking.Status.CANCELLED)
+        .with_waitlist_position()
+        .select_related("session__room")
+        .order_by("session__starts_at", "session__title")
+    )
+
+
+def render_manage(request, event, registration, form, status=200):
+    context = {
+        "event": event,
+        "registration": registration,
+        "bookings": live_bookings(registration),
+        "platforms": registration.platforms.all(),
+        "form": form,
+        "can_change": event.registration_state() == "open",
+    }
+    return render(request, "registrations/manage.html", context, status=status)
+
+
+@never_cache
+@event_view
+def manage(request, event, token):
+    registration = active_registration(event, token)
+    return render_manage(request, event, registration, ChangeSessionsForm(event, registration))
+
+
+@never_cache
+@require_POST
+@event_view
+def change_sessions(request, event, token):
+    registration = active_registration(event, token)
+    if event.registration_state() != "open":
+        return registration_closed(request, event)
+    if ratelimit.exceeded(request, "change"):
+        return too_many_requests(request, event)
+    form = ChangeSessionsForm(event, registration, request.POST)
+    if not form.is_valid():
+        return render_manage(request, event, registration, form)
+    services.change_sessions(registration, form.cleaned_data["sessions"])
+    messages.success(request, "Your sessions are saved. An email with the details is on its way.")
+    return redirect(registration)
+
+
+@never_cache
+@event_view
+def cancel_booking(request, event, token, booking_id):
+    registration = active_registration(event, token)
+    booking = get_object_or_404(
+        registration.bookings.select_related("session").exclude(status=Booking.Status.CANCELLED), pk=booking_id
+    )
+    if request.method == "POST":
+        services.cancel_booking(booking)
+        messages.success(request, f"You have given up your place in “{booking.session.title}”.")
+        return redirect(registration)
+    return render(
+        request, "registrations/cancel_booking.html", {"event": event, "registration": registration, "booking": booking}
+    )
+
+
+@never_cache
+@event_view
+def cancel_registration(request, event, token):
+    registration = active_registration(event, token)
+    if request.method == "POST":
+        services.cancel(registration)
+        return render(request, "registrations/cancelled.html", {"event": event})
+    return render(request, "registrations/cancel_registration.html", {"event": event, "registration": registration})
+
+
+@event_view
+def my_agenda_ics(request, event, token):
+    registration = active_registration(event, token)
+    sessions = [booking.session for booking in live_bookings(registration) if booking.status == Booking.Status.CONFIRMED]
+    response = HttpResponse(
+        build_calendar(event, sessions, f"{event.name}: my agenda"), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-agenda.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response

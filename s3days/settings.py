@@ -129,6 +129,16 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2, "max_retries": 1}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stale-emails": {"task": "registrations.tasks.requeue_stale_emails", "schedule": 30.0},
+}
+
+# The outbox (registrations/outbox.py): attempts before a row is marked failed, the first retry
+# delay (doubling each time), and when a row nobody sent is queued again.
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 6)
+EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 10)
+EMAIL_REQUEUE_AFTER_SECONDS = env_int("EMAIL_REQUEUE_AFTER_SECONDS", 60)
+EMAIL_SENDING_STUCK_AFTER_SECONDS = env_int("EMAIL_SENDING_STUCK_AFTER_SECONDS", 120)
 
 
 def parse_email_url(url):
@@ -177,6 +187,7 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 LOGIN_URL = "admin:login"
+CSRF_FAILURE_VIEW = "s3days.views.csrf_failure"
 
 # Sign-up POSTs allowed per client address and window (seconds) before a 429.
 RATE_LIMIT_POSTS = env_int("RATE_LIMIT_POSTS", 20)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from agenda import views as agenda_views
-from s3days import health
+from s3days import views as site_views
 
 admin.site.site_header = "S3 Platform Days: organisers"
 admin.site.site_title = "S3 Platform Days admin"
@@ -10,7 +10,7 @@ admin.site.site_title = "S3 Platform Days admin"
 urlpatterns = [
     path("", agenda_views.event_list, name="event_list"),
     path("admin/", admin.site.urls),
-    path("healthz", health.healthz, name="healthz"),
+    path("healthz", site_views.healthz, name="healthz"),
     path("<slug:event_slug>/", include("agenda.urls")),
     path("<slug:event_slug>/", include("registrations.urls")),
 ]

@@ -10,3 +10,10 @@ def healthz(request):
         return JsonResponse({"database": "ok"})
     except Exception as error:  # any failure to reach the database means "not healthy"
         return JsonResponse({"database": f"error: {type(error).__name__}"}, status=503)
+
+
+def csrf_failure(request, reason=""):
+    """A 403 in the site's look when a form comes without its CSRF token (nothing is saved)."""
+    from django.shortcuts import render
+
+    return render(request, "403_csrf.html", status=403)

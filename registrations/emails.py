@@ -1,0 +1,67 @@
+"""Renders an outbox row into a message: templates/emails/<kind>_subject.txt, <kind>.txt and
+<kind>.html, all from one context, with the participant's agenda attached as .ics."""
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from agenda.calendar import build_calendar
+from agenda.models import Session
+from registrations.models import Booking
+
+
+def booking_lines(registration):
+    """The participant's live bookings, in programme order, with waitlist positions."""
+    bookings = (
+        Booking.objects.filter(registration=registration)
+        .exclude(status=Booking.Status.CANCELLED)
+        .with_waitlist_position()
+        .select_related("session__room")
+        .order_by("session__starts_at", "session__title")
+    )
+    return list(bookings)
+
+
+def email_context(email):
+    registration = email.registration
+    event = registration.event
+    session_titles = dict(
+        Session.objects.filter(pk__in=_session_ids(email.context)).values_list("pk", "title")
+    )
+    return {
+        "email": email,
+        "registration": registration,
+        "event": event,
+        "bookings": booking_lines(registration),
+        "manage_url": settings.SITE_URL + registration.get_absolute_url(),
+        "event_url": settings.SITE_URL + event.get_absolute_url(),
+        "added": [session_titles[pk] for pk in email.context.get("added", []) if pk in session_titles],
+        "dropped": [session_titles[pk] for pk in email.context.get("dropped", []) if pk in session_titles],
+        "session_title": session_titles.get(email.context.get("session")),
+        "everything": email.context.get("everything", False),
+    }
+
+
+def _session_ids(context):
+    return [*context.get("added", []), *context.get("dropped", []), *filter(None, [context.get("session")])]
+
+
+def build_message(email):
+    context = email_context(email)
+    with timezone.override(context["event"].tz):
+        subject = " ".join(render_to_string(f"emails/{email.kind}_subject.txt", context).split())
+        text = render_to_string(f"emails/{email.kind}.txt", context)
+        html = render_to_string(f"emails/{email.kind}.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to_address],
+        headers={"X-S3days-Outbox-Id": str(email.pk)},
+    )
+    message.attach_alternative(html, "text/html")
+    confirmed = [booking.session for booking in context["bookings"] if booking.status == Booking.Status.CONFIRMED]
+    if confirmed and not context["registration"].is_cancelled:
+        ics = build_calendar(context["event"], confirmed, f"{context['event'].name}: my agenda")
+        message.attach("my-agenda.ics", ics, "text/calendar")
+    return message

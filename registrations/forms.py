@@ -1,0 +1,208 @@
+"""The sign-up form and the change-sessions form. They validate; services.py writes."""
+import itertools
+import unicodedata
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from agenda.models import Partnership, Platform, Session
+from registrations.models import Registration
+
+ALLOWED_CONTROL_CHARACTERS = {"\t", "\n", "\r"}
+
+
+def reject_control_characters(value):
+    if any(unicodedata.category(char) == "Cc" and char not in ALLOWED_CONTROL_CHARACTERS for char in value):
+        raise ValidationError("Please remove the invisible control characters from this text.")
+
+
+def bookable_sessions(event):
+    """The sessions a participant may choose, with their seat counts, in programme order."""
+    return list(
+        Session.objects.filter(event=event)
+        .registrable()
+        .select_related("room", "platform")
+        .with_seat_counts()
+        .order_by("starts_at", "title")
+    )
+
+
+def describe_session(session):
+    """The text beside a session's checkbox: when, where, and how full."""
+    local_start, local_end = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
+    parts = [f"{local_start:%H:%M}-{local_end:%H:%M}", session.title]
+    if session.room:
+        parts.append(session.room.name)
+    if session.seats_left is not None:
+        parts.append(
+            f"{session.seats_left} of {session.seat_limit} seats left"
+            if session.seats_left
+            else "Full: tick to join the waitlist"
+        )
+    return ", ".join(parts)
+
+
+class SessionChoiceMixin:
+    """Adds the `sessions` field: the event's bookable sessions grouped by day, none of which
+    may overlap another."""
+
+    def add_sessions_field(self, event):
+        self.sessions_by_pk = {session.pk: session for session in bookable_sessions(event)}
+        by_day = itertools.groupby(
+            self.sessions_by_pk.values(), key=lambda session: timezone.localtime(session.starts_at).date()
+        )
+        self.fields["sessions"] = forms.TypedMultipleChoiceField(
+            label="Sessions",
+            required=False,
+            coerce=int,
+            choices=[
+                (f"{day:%A %d %B %Y}", [(session.pk, describe_session(session)) for session in sessions])
+                for day, sessions in by_day
+            ],
+            widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+            help_text=f"Times are {event.time_zone} time. A full session puts you on its waitlist.",
+            error_messages={"invalid_choice": "That session cannot be booked. Please choose from the list."},
+        )
+
+    def sessions_by_day(self):
+        """[(day label, [checkbox, ...]), ...] for templates/registrations/session_choices.html."""
+        checkboxes = {int(checkbox.data["value"]): checkbox for checkbox in self["sessions"]}
+        return [
+            (day, [checkboxes[pk] for pk, _label in options])
+            for day, options in self.fields["sessions"].choices
+        ]
+
+    def clean_sessions(self):
+        chosen = sorted((self.sessions_by_pk[pk] for pk in self.cleaned_data["sessions"]), key=lambda s: s.starts_at)
+        for earlier, later in itertools.combinations(chosen, 2):
+            if earlier.overlaps(later):
+                raise ValidationError(
+                    f"“{earlier.title}” and “{later.title}” take place at the same time: please choose one."
+                )
+        return chosen
+
+
+class RegistrationForm(SessionChoiceMixin, forms.ModelForm):
+    platforms = forms.ModelMultipleChoiceField(
+        queryset=Platform.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Thematic platforms",
+        help_text="The platforms you belong to or work with: one or more.",
+        error_messages={"required": "Please choose at least one platform."},
+    )
+    partnerships = forms.ModelMultipleChoiceField(
+        queryset=Partnership.objects.select_related("platform"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Partnerships (optional)",
+        help_text="The interregional partnerships you take part in.",
+    )
+    consent = forms.BooleanField(
+        required=True,
+        error_messages={"required": "We can only register you if you agree to the privacy notice."},
+    )
+    listed = forms.BooleanField(required=False, label="Show my name and organisation in the list of participants.")
+
+    class Meta:
+        model = Registration
+        fields = [
+            "first_name",
+            "last_name",
+            "email",
+            "organisation",
+            "country",
+            "region",
+            "stakeholder_type",
+            "platforms",
+            "partnerships",
+            "dietary_needs",
+            "accessibility_needs",
+        ]
+        labels = {
+            "email": "Email address",
+            "region": "Region",
+            "stakeholder_type": "You are",
+            "dietary_needs": "Dietary needs (optional)",
+            "accessibility_needs": "Accessibility needs (optional)",
+        }
+        help_texts = {
+            "email": "Your confirmation and your private link go here.",
+            "region": "e.g. Basque Country, Tuscany, Lapland.",
+        }
+        widgets = {"stakeholder_type": forms.RadioSelect}
+
+    def __init__(self, event, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event = event
+        self.add_sessions_field(event)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                field.validators.append(reject_control_characters)
+        self.fields["country"].choices = [("", "Choose a country")] + list(self.fields["country"].choices)[1:]
+        self.fields["region"].required = True
+        self.fields["consent"].label = format_html(
+            'I agree that the organisers process my personal data to run the event, as the <a href="{}">privacy notice</a> says.',
+            reverse("registrations:privacy", args=[event.slug]),
+        )
+        self.helper = FormHelper()
+        self.helper.form_action = reverse("registrations:register", args=[event.slug])
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(
+            Fieldset(
+                "About you",
+                Div(Div("first_name", css_class="col-md-6"), Div("last_name", css_class="col-md-6"), css_class="row"),
+                Field("email", autocomplete="email"),
+                "organisation",
+                Div(Div("country", css_class="col-md-6"), Div("region", css_class="col-md-6"), css_class="row"),
+                "stakeholder_type",
+            ),
+            Fieldset("Platforms", "platforms", "partnerships"),
+            Fieldset("Sessions", Field("sessions", template="registrations/session_choices.html")),
+            Fieldset("Anything we should know", "dietary_needs", "accessibility_needs"),
+            Fieldset("Your data", "consent", "listed"),
+            Submit("submit", "Register", css_class="btn-lg"),
+        )
+        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
+        self.fields["organisation"].widget.attrs["autocomplete"] = "organization"
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip()
+
+    def details(self):
+        """The registration's own fields, as services.register takes them."""
+        return {name: self.cleaned_data[name] for name in self.Meta.fields if name not in ("platforms", "partnerships")}
+
+
+class ChangeSessionsForm(SessionChoiceMixin, forms.Form):
+    def __init__(self, event, registration, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_sessions_field(event)
+        if not self.is_bound:
+            self.initial["sessions"] = list(
+                registration.bookings.exclude(status="cancelled").values_list("session_id", flat=True)
+            )
+        self.helper = FormHelper()
+        self.helper.form_action = reverse("registrations:change_sessions", args=[event.slug, registration.token])
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(
+            Field("sessions", template="registrations/session_choices.html"),
+            Submit("submit", "Save my sessions"),
+        )
+
+
+class LinkRequestForm(forms.Form):
+    email = forms.EmailField(label="Email address you registered with", max_length=254)
+
+    def __init__(self, event, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_action = reverse("registrations:request_link", args=[event.slug])
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(Field("email", autocomplete="email"), Submit("submit", "Send me my link"))
+

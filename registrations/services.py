@@ -1,0 +1,176 @@
+"""Every write that touches several rows: sign up, change sessions, cancel, promote the waitlist.
+
+Views, admin actions, tasks and tests call these; each owns its transaction.
+
+Seats: every path that gives or frees a seat first locks the sessions concerned with
+SELECT ... FOR UPDATE, in primary-key order (one fixed order, so two transactions can never
+wait on each other in a cycle), then counts and writes. On SQLite the IMMEDIATE transaction
+mode (settings.py) serialises writers instead.
+
+Emails: each change writes its outbox rows in the same transaction, and hands their ids to
+Celery only after commit (registrations/outbox.py).
+"""
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from agenda.models import Session
+from registrations import outbox
+from registrations.models import Booking, OutgoingEmail, Registration
+
+CONFIRMED, WAITLISTED, CANCELLED = Booking.Status.CONFIRMED, Booking.Status.WAITLISTED, Booking.Status.CANCELLED
+
+
+def lock_sessions(session_ids):
+    """The sessions, locked for the rest of the transaction, in primary-key order."""
+    return list(
+        Session.objects.select_for_update(of=("self",))
+        .filter(pk__in=sorted(set(session_ids)))
+        .select_related("room")
+        .order_by("pk")
+    )
+
+
+def count_confirmed(session):
+    return session.bookings.filter(status=CONFIRMED).count()
+
+
+def book(registration, session):
+    """A seat while the (locked) session has one, else the end of its waitlist."""
+    limit = session.seat_limit
+    status = CONFIRMED if limit is None or count_confirmed(session) < limit else WAITLISTED
+    # A cancelled booking is replaced rather than revived: a new id puts it at the end of the
+    # waitlist, where a newcomer belongs.
+    Booking.objects.filter(registration=registration, session=session).delete()
+    return Booking.objects.create(registration=registration, session=session, status=status)
+
+
+def register(event, *, details, platforms, sessions, partnerships=(), listed=False):
+    """Signs someone up. Returns (registration, created).
+
+    An email already registered for the event changes nothing: its owner is sent their private
+    link instead (created is False), so that the page the submitter sees is the same either way.
+    """
+    email = details["email"]
+    try:
+        with transaction.atomic():
+            existing = Registration.objects.select_for_update().filter(event=event, email__iexact=email).first()
+            if existing and not existing.is_cancelled:
+                outbox.queue(existing, OutgoingEmail.Kind.PRIVATE_LINK)
+                return existing, False
+            registration = existing or Registration(event=event)
+            return _sign_up(registration, details, platforms, sessions, partnerships, listed), True
+    except IntegrityError:
+        # Two sign-ups with one email raced and the other one won: treat as already registered.
+        with transaction.atomic():
+            existing = Registration.objects.filter(event=event, email__iexact=email).first()
+            if existing is None:
+                raise
+            outbox.queue(existing, OutgoingEmail.Kind.PRIVATE_LINK)
+            return existing, False
+
+
+def _sign_up(registration, details, platforms, sessions, partnerships, listed):
+    now = timezone.now()
+    is_comeback = registration.pk is not None
+    for field, value in details.items():
+        setattr(registration, field, value)
+    registration.consent_given_at = now
+    registration.listed_consent_at = now if listed else None
+    registration.status = Registration.Status.ACTIVE
+    if is_comeback:
+        # Someone who cancelled signs up again: a fresh link, the old one stays dead.
+        registration.token = Registration._meta.get_field("token").default()
+    registration.save()
+    registration.platforms.set(platforms)
+    registration.partnerships.set(partnerships)
+    for session in lock_sessions(session.pk for session in sessions):
+        book(registration, session)
+    outbox.queue(registration, OutgoingEmail.Kind.CONFIRMATION)
+    return registration
+
+
+@transaction.atomic
+def send_private_link(event, email):
+    """Emails the private link to the address if it is registered; says nothing either way."""
+    registration = Registration.objects.filter(event=event, email__iexact=email, status=Registration.Status.ACTIVE).first()
+    if registration:
+        outbox.queue(registration, OutgoingEmail.Kind.PRIVATE_LINK)
+    return registration
+
+
+@transaction.atomic
+def change_sessions(registration, sessions):
+    """Keeps the bookings of sessions still chosen, books the new ones, cancels the rest."""
+    wanted = {session.pk for session in sessions}
+    current = {
+        booking.session_id: booking for booking in registration.bookings.exclude(status=CANCELLED).select_for_update()
+    }
+    if wanted == set(current):
+        return registration
+    added, dropped = [], []
+    for session in lock_sessions(wanted | set(current)):
+        if session.pk in wanted and session.pk not in current:
+            book(registration, session)
+            added.append(session.pk)
+        elif session.pk in current and session.pk not in wanted:
+            _cancel_booking(current[session.pk], session)
+            dropped.append(session.pk)
+    outbox.queue(registration, OutgoingEmail.Kind.CHANGE, added=added, dropped=dropped)
+    return registration
+
+
+@transaction.atomic
+def cancel_booking(booking):
+    """Gives up one session; the first person on its waitlist gets the seat."""
+    [session] = lock_sessions([booking.session_id])
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    if booking.status == CANCELLED:
+        return booking
+    _cancel_booking(booking, session)
+    outbox.queue(booking.registration, OutgoingEmail.Kind.CANCELLATION, dropped=[session.pk])
+    return booking
+
+
+@transaction.atomic
+def cancel(registration):
+    """Cancels the whole registration; its private link stops working."""
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.is_cancelled:
+        return registration
+    bookings = {booking.session_id: booking for booking in registration.bookings.exclude(status=CANCELLED)}
+    for session in lock_sessions(bookings):
+        _cancel_booking(bookings[session.pk], session)
+    registration.status = Registration.Status.CANCELLED
+    registration.save(update_fields=["status", "updated_at"])
+    outbox.queue(registration, OutgoingEmail.Kind.CANCELLATION, everything=True, dropped=sorted(bookings))
+    return registration
+
+
+def _cancel_booking(booking, locked_session):
+    was_confirmed = booking.status == CONFIRMED
+    booking.status = CANCELLED
+    booking.save(update_fields=["status", "updated_at"])
+    if was_confirmed:
+        _promote(locked_session)
+
+
+@transaction.atomic
+def promote_waitlist(session):
+    """Fills the session's free seats from its waitlist, first come first served, e.g. after an
+    organiser raised its capacity. Returns the bookings confirmed."""
+    [session] = lock_sessions([session.pk])
+    return _promote(session)
+
+
+def _promote(locked_session):
+    limit = locked_session.seat_limit
+    free = None if limit is None else limit - count_confirmed(locked_session)
+    waiting = locked_session.bookings.filter(status=WAITLISTED).select_related("registration").order_by("id")
+    if free is not None:
+        waiting = waiting[: max(free, 0)]
+    promoted = list(waiting)
+    for booking in promoted:
+        booking.status = CONFIRMED
+        booking.save(update_fields=["status", "updated_at"])
+        outbox.queue(booking.registration, OutgoingEmail.Kind.PROMOTION, session=locked_session.pk)
+    return promoted

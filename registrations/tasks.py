@@ -1,0 +1,23 @@
+"""Celery tasks: thin wrappers around registrations/outbox.py. They take ids, never objects."""
+from celery import shared_task
+
+from registrations import outbox
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def send_email(self, email_id):
+    try:
+        return outbox.deliver(email_id)
+    except outbox.TransientEmailError as error:
+        if self.request.is_eager:
+            # In-process (no broker): the row stays queued for send_pending_emails; a sign-up
+            # must never wait on, or fail with, the mail server.
+            return "queued"
+        # The number of attempts is bounded by the row's own count (EMAIL_MAX_ATTEMPTS).
+        attempts = self.request.retries + 1
+        raise self.retry(exc=error, countdown=outbox.backoff_seconds(attempts))
+
+
+@shared_task
+def requeue_stale_emails():
+    return len(outbox.requeue_stale())
