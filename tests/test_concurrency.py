@@ -1,0 +1,92 @@
+"""40 people sign up at the same moment for 10 seats: no oversell, nobody lost, arrival order.
+
+The negative control runs the same race against an allocation without the row lock and with a
+pause between counting and writing: it must oversell, which shows this test can see a race.
+"""
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from agenda.models import Session
+from registrations import services
+from registrations.models import Booking, Registration
+from tests.factories import EventFactory, PlatformFactory, SessionFactory
+
+PEOPLE, SEATS = 40, 10
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def race(event, platform, session):
+    """PEOPLE threads, each with its own database connection, released at the same instant."""
+    start, errors = threading.Barrier(PEOPLE), []
+
+    def sign_up(number):
+        try:
+            start.wait()
+            services.register(
+                event,
+                details={
+                    "first_name": f"Person{number}",
+                    "last_name": "Racer",
+                    "email": f"racer{number}@example.org",
+                    "organisation": "Lab",
+                    "country": "IT",
+                    "region": "Tuscany",
+                    "stakeholder_type": "research",
+                },
+                platforms=[platform],
+                sessions=[session],
+            )
+        except Exception as error:  # collected: a lost sign-up must fail the test, not vanish
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign_up, args=(number,)) for number in range(PEOPLE)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors
+
+
+@pytest.fixture
+def contest(db):
+    event = EventFactory()
+    return event, PlatformFactory(slug="agri-food", name="Agri-Food"), SessionFactory(event=event, capacity=SEATS)
+
+
+def test_forty_at_once_for_ten_seats_gives_ten_seats_and_thirty_waitlist_places_in_order(contest):
+    event, platform, session = contest
+    errors = race(event, platform, session)
+
+    assert errors == []
+    assert Registration.objects.filter(event=event).count() == PEOPLE
+    bookings = list(Booking.objects.filter(session=session).with_waitlist_position().order_by("id"))
+    assert len(bookings) == PEOPLE
+    # Arrival order is the order in which the sign-ups got the session's lock, which is id order:
+    # the first ten got the seats, the thirty after them queue in the same order.
+    assert [booking.status for booking in bookings] == ["confirmed"] * SEATS + ["waitlisted"] * (PEOPLE - SEATS)
+    assert [booking.waitlist_position for booking in bookings[SEATS:]] == list(range(1, PEOPLE - SEATS + 1))
+
+
+def test_negative_control_without_the_lock_the_same_race_oversells(contest, monkeypatch):
+    event, platform, session = contest
+
+    def lock_nothing(session_ids):
+        return list(Session.objects.filter(pk__in=session_ids).select_related("room").order_by("pk"))
+
+    def count_then_pause(locked_session):
+        confirmed = locked_session.bookings.filter(status="confirmed").count()
+        time.sleep(0.05)  # widen the window between reading the count and writing the booking
+        return confirmed
+
+    monkeypatch.setattr(services, "lock_sessions", lock_nothing)
+    monkeypatch.setattr(services, "count_confirmed", count_then_pause)
+    race(event, platform, session)
+
+    confirmed = Booking.objects.filter(session=session, status="confirmed").count()
+    assert confirmed > SEATS, f"expected an oversell without the lock, got {confirmed} confirmed"

@@ -1,0 +1,224 @@
+"""The sign-up form in /<event>/register/: what it offers, what it refuses, what it writes."""
+import datetime
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from registrations.models import Booking, OutgoingEmail, Registration
+from tests.factories import BookingFactory, EventFactory, RegistrationFactory, SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+CONTRACT_FIELDS = ["first_name", "last_name", "email", "organisation", "country", "region",
+                   "stakeholder_type", "platforms", "sessions", "consent"]
+
+
+@pytest.fixture
+def url(seeded):
+    return f"/{seeded.slug}/register/"
+
+
+def session(event, slug):
+    return event.sessions.get(slug=slug)
+
+
+def valid_data(event, **changes):
+    data = {
+        "first_name": "Ane",
+        "last_name": "Etxeberria",
+        "email": "ane@example.eus",
+        "organisation": "Basque Government",
+        "country": "ES",
+        "region": "Basque Country",
+        "stakeholder_type": "public_authority",
+        "platforms": [event.sessions.get(slug="energy-meeting").platform_id],
+        "sessions": [session(event, "joint-conference").pk, session(event, "energy-meeting").pk],
+        "consent": "on",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def field_names(html):
+    return set(re.findall(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"', html))
+
+
+def test_form_has_the_contracts_field_names(client, url):
+    html = client.get(url).content.decode()
+    assert set(CONTRACT_FIELDS) <= field_names(html)
+
+
+def test_form_offers_bookable_sessions_by_day_with_time_room_and_seats(client, url, seeded):
+    html = client.get(url).content.decode()
+    assert "Tuesday 27 November 2018" in html and "Wednesday 28 November 2018" in html
+    assert "14:00-18:00, Joint Thematic Platforms Conference" in html
+    assert "Auditorium, 300 of 300 seats left" in html
+    assert "Registration desk and welcome coffee" not in html  # not registrable
+
+
+def test_a_full_session_says_so_and_offers_its_waitlist(client, url, seeded):
+    energy = session(seeded, "energy-meeting")
+    energy.capacity = 1
+    energy.save()
+    BookingFactory(session=energy, registration__event=seeded)
+    html = client.get(url).content.decode()
+    assert "Energy Platform meeting, Meeting room B, Full: tick to join the waitlist" in html
+
+
+def test_the_privacy_notice_is_linked_and_consent_required(client, url, seeded):
+    html = client.get(url).content.decode()
+    assert f'href="/{seeded.slug}/privacy/"' in html
+    response = client.post(url, valid_data(seeded, consent=None))
+    assert "We can only register you if you agree to the privacy notice." in response.content.decode()
+    assert not Registration.objects.exists()
+
+
+def test_valid_sign_up_books_the_sessions_and_shows_the_thanks_page(
+    client, url, seeded, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, valid_data(seeded, listed="on"), follow=True)
+    assert response.redirect_chain == [(f"/{seeded.slug}/register/thanks/", 302)]
+    registration = Registration.objects.get()
+    assert registration.email == "ane@example.eus" and registration.listed_consent_at is not None
+    assert sorted(registration.bookings.values_list("session__slug", "status")) == [
+        ("energy-meeting", "confirmed"),
+        ("joint-conference", "confirmed"),
+    ]
+    html = response.content.decode()
+    assert "Thank you, Ane" in html and "ane@example.eus" in html and "Energy Platform meeting" in html
+    [message] = mail.outbox
+    assert message.to == ["ane@example.eus"] and registration.get_absolute_url() in message.body
+
+
+def test_reloading_the_thanks_page_or_submitting_again_does_not_register_twice(client, url, seeded):
+    client.post(url, valid_data(seeded))
+    for _ in range(2):
+        assert client.get(f"/{seeded.slug}/register/thanks/").status_code == 200
+    client.post(url, valid_data(seeded))  # back button, submit again
+    assert Registration.objects.count() == 1 and Booking.objects.count() == 2
+
+
+def test_an_email_already_registered_sees_the_same_page_and_the_owner_gets_their_link(
+    url, seeded, django_capture_on_commit_callbacks
+):
+    owner = RegistrationFactory(event=seeded, email="Ane@Example.eus")
+    newcomer_page = Client().post(url, valid_data(seeded, email="someone.new@example.eus"), follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        stranger_page = Client().post(url, valid_data(seeded, email="ane@example.EUS"), follow=True)
+
+    def without_address(response):
+        return response.content.decode().replace("someone.new@example.eus", "X").replace("ane@example.EUS", "X")
+
+    assert without_address(stranger_page) == without_address(newcomer_page)
+    owner.refresh_from_db()
+    assert owner.first_name != "Ane" and not owner.bookings.exists()
+    [message] = mail.outbox
+    assert message.to == ["Ane@Example.eus"] and owner.token in message.body
+
+
+@pytest.mark.parametrize(
+    "changes, field, message",
+    [
+        ({"first_name": ""}, "first_name", "This field is required."),
+        ({"email": "not-an-email"}, "email", "Enter a valid email address."),
+        ({"last_name": "x" * 101}, "last_name", "Ensure this value has at most 100 characters"),
+        ({"organisation": "Bad\x00Org"}, "organisation", "Null characters are not allowed."),
+        ({"region": "Tab\x07bell"}, "region", "invisible control characters"),
+        ({"platforms": []}, "platforms", "Please choose at least one platform."),
+        ({"platforms": ["999999"]}, "platforms", "Select a valid choice."),
+        ({"country": "XX"}, "country", "Select a valid choice."),
+        ({"stakeholder_type": "spy"}, "stakeholder_type", "Select a valid choice."),
+        ({"sessions": ["999999"]}, "sessions", "That session cannot be booked."),
+        ({"sessions": ["abc"]}, "sessions", "That session cannot be booked."),
+    ],
+)
+def test_bad_input_gets_a_message_at_the_field_keeps_the_values_and_writes_nothing(
+    client, url, seeded, changes, field, message
+):
+    response = client.post(url, valid_data(seeded, **changes))
+    assert response.status_code == 200
+    assert message in str(response.context["form"].errors[field])
+    html = response.content.decode()
+    assert 'value="Etxeberria"' in html or "last_name" in changes  # entered values kept
+    assert "Please correct the" in html
+    assert not Registration.objects.exists() and not OutgoingEmail.objects.exists()
+
+
+def test_another_events_session_cannot_be_booked(client, url, seeded):
+    elsewhere = SessionFactory(event=EventFactory())
+    response = client.post(url, valid_data(seeded, sessions=[elsewhere.pk]))
+    assert "That session cannot be booked." in str(response.context["form"].errors["sessions"])
+    assert not Registration.objects.exists()
+
+
+def test_a_session_that_is_not_registrable_cannot_be_booked(client, url, seeded):
+    response = client.post(url, valid_data(seeded, sessions=[session(seeded, "welcome-desk").pk]))
+    assert "sessions" in response.context["form"].errors and not Registration.objects.exists()
+
+
+def test_overlapping_sessions_are_refused(client, url, seeded):
+    overlapping = [session(seeded, "energy-meeting").pk, session(seeded, "agri-food-meeting").pk]
+    response = client.post(url, valid_data(seeded, sessions=overlapping))
+    assert "take place at the same time" in str(response.context["form"].errors["sessions"])
+    assert not Registration.objects.exists()
+
+
+def test_invalid_utf8_is_a_clean_answer(client, url, seeded):
+    body = b"first_name=%FF%FE&last_name=%C3%28&email=a%40b.org&consent=on"
+    response = client.post(url, body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200 and not Registration.objects.exists()
+
+
+def test_very_long_input_is_a_clean_answer(client, url, seeded):
+    response = client.post(url, valid_data(seeded, first_name="é" * 100_000, email="a" * 5000 + "@x.org"))
+    assert response.status_code == 200 and not Registration.objects.exists()
+
+
+def test_a_post_without_csrf_token_is_refused_and_writes_nothing(url, seeded):
+    response = Client(enforce_csrf_checks=True).post(url, valid_data(seeded))
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()
+    assert not Registration.objects.exists()
+
+
+def test_before_registration_opens_the_form_says_when(client, url, seeded):
+    seeded.registration_opens = timezone.now() + datetime.timedelta(days=3)
+    seeded.save()
+    assert "Registration is not open yet" in client.get(url).content.decode()
+    client.post(url, valid_data(seeded))
+    assert not Registration.objects.exists()
+
+
+def test_after_registration_closes_the_form_says_so_and_writes_nothing(client, url, seeded):
+    seeded.registration_closes = timezone.now() - datetime.timedelta(minutes=1)
+    seeded.save()
+    response = client.post(url, valid_data(seeded))
+    assert "Registration is closed" in response.content.decode()
+    assert not Registration.objects.exists()
+
+
+def test_too_many_posts_from_one_address_get_a_429(client, url, seeded, settings):
+    settings.RATE_LIMIT_POSTS = 3
+    for _ in range(3):
+        assert client.post(url, {"first_name": "x"}).status_code == 200
+    response = client.post(url, valid_data(seeded))
+    assert response.status_code == 429 and "Too many attempts" in response.content.decode()
+    assert not Registration.objects.exists()
+    # Another address is not affected.
+    assert client.post(url, valid_data(seeded), REMOTE_ADDR="10.9.9.9").status_code == 302
+
+
+def test_the_form_page_runs_a_fixed_number_of_queries(client, url, seeded, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for number in range(30):
+        SessionFactory(event=seeded, starts_at=timezone.now() + datetime.timedelta(hours=number))
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get(url)
