@@ -1,4 +1,5 @@
 """The sign-up form and the change-sessions form. They validate; services.py writes."""
+import functools
 import itertools
 import unicodedata
 
@@ -9,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django_countries import countries
 
 from agenda.models import Partnership, Platform, Session
 from registrations.models import Registration
@@ -22,18 +24,14 @@ def reject_control_characters(value):
 
 
 def bookable_sessions(event):
-    """The sessions a participant may choose, with their seat counts, in programme order."""
+    """The sessions a participant may choose, in programme order."""
     return list(
-        Session.objects.filter(event=event)
-        .registrable()
-        .select_related("room", "platform")
-        .with_seat_counts()
-        .order_by("starts_at", "title")
+        Session.objects.filter(event=event).registrable().select_related("room").order_by("starts_at", "title")
     )
 
 
 def describe_session(session):
-    """The text beside a session's checkbox: when, where, and how full."""
+    """The text beside a session's checkbox: when, where, and how full (needs the seat counts)."""
     local_start, local_end = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
     parts = [f"{local_start:%H:%M}-{local_end:%H:%M}", session.title]
     if session.room:
@@ -47,23 +45,47 @@ def describe_session(session):
     return ", ".join(parts)
 
 
+class SessionChoiceField(forms.TypedMultipleChoiceField):
+    """Validates against the bookable ids alone; the labels, which need the seat counts (a query
+    over every booking), are built only if the form is shown."""
+
+    def __init__(self, bookable_ids, **kwargs):
+        super().__init__(**kwargs)
+        self.bookable_ids = {str(pk) for pk in bookable_ids}
+
+    def valid_value(self, value):
+        return str(value) in self.bookable_ids
+
+
 class SessionChoiceMixin:
     """Adds the `sessions` field: the event's bookable sessions grouped by day, none of which
     may overlap another."""
 
     def add_sessions_field(self, event):
         self.sessions_by_pk = {session.pk: session for session in bookable_sessions(event)}
-        by_day = itertools.groupby(
-            self.sessions_by_pk.values(), key=lambda session: timezone.localtime(session.starts_at).date()
-        )
-        self.fields["sessions"] = forms.TypedMultipleChoiceField(
+
+        @functools.cache
+        def choices_by_day():
+            counted = (
+                Session.objects.filter(pk__in=self.sessions_by_pk).select_related("room").with_seat_counts()
+            )
+            confirmed = {session.pk: session.confirmed_count for session in counted}
+            for pk, session in self.sessions_by_pk.items():
+                session.confirmed_count = confirmed[pk]
+            by_day = itertools.groupby(
+                self.sessions_by_pk.values(), key=lambda session: timezone.localtime(session.starts_at).date()
+            )
+            return [
+                (f"{day:%A %d %B %Y}", [(session.pk, describe_session(session)) for session in sessions])
+                for day, sessions in by_day
+            ]
+
+        self.fields["sessions"] = SessionChoiceField(
+            bookable_ids=self.sessions_by_pk,
             label="Sessions",
             required=False,
             coerce=int,
-            choices=[
-                (f"{day:%A %d %B %Y}", [(session.pk, describe_session(session)) for session in sessions])
-                for day, sessions in by_day
-            ],
+            choices=choices_by_day,
             widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
             help_text=f"Times are {event.time_zone} time. A full session puts you on its waitlist.",
             error_messages={"invalid_choice": "That session cannot be booked. Please choose from the list."},
@@ -101,6 +123,12 @@ class RegistrationForm(SessionChoiceMixin, forms.ModelForm):
         required=False,
         label="Partnerships (optional)",
         help_text="The interregional partnerships you take part in.",
+    )
+    country = forms.ChoiceField(
+        label="Country",
+        # Built once: the list of 250 countries is the same for every form.
+        choices=[("", "Choose a country"), *((code, name) for code, name in countries)],
+        error_messages={"invalid_choice": "Please choose a country from the list."},
     )
     consent = forms.BooleanField(
         required=True,
@@ -143,15 +171,15 @@ class RegistrationForm(SessionChoiceMixin, forms.ModelForm):
         for field in self.fields.values():
             if isinstance(field, forms.CharField):
                 field.validators.append(reject_control_characters)
-        self.fields["country"].choices = [("", "Choose a country")] + list(self.fields["country"].choices)[1:]
         self.fields["region"].required = True
         self.fields["consent"].label = format_html(
             'I agree that the organisers process my personal data to run the event, as the <a href="{}">privacy notice</a> says.',
             reverse("registrations:privacy", args=[event.slug]),
         )
         self.helper = FormHelper()
-        self.helper.form_action = reverse("registrations:register", args=[event.slug])
-        self.helper.attrs = {"novalidate": ""}
+        # The page writes the <form> tag and its CSRF token: the fields are cached (views.py).
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
         self.helper.layout = Layout(
             Fieldset(
                 "About you",

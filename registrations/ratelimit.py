@@ -5,8 +5,11 @@ from django.core.cache import cache
 
 
 def client_address(request):
-    # REMOTE_ADDR is the proxy's address behind a reverse proxy; gunicorn's
-    # --forwarded-allow-ips makes it the client's again (see README, "Running for real").
+    # Behind a reverse proxy REMOTE_ADDR is the proxy's own address; then the last address in
+    # X-Forwarded-For is the one our proxy saw (earlier ones are the client's to forge).
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if settings.RATE_LIMIT_TRUST_X_FORWARDED_FOR and forwarded:
+        return forwarded.split(",")[-1].strip()
     return request.META.get("REMOTE_ADDR", "unknown")
 
 

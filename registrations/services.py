@@ -34,13 +34,14 @@ def count_confirmed(session):
     return session.bookings.filter(status=CONFIRMED).count()
 
 
-def book(registration, session):
+def book(registration, session, replace_cancelled=True):
     """A seat while the (locked) session has one, else the end of its waitlist."""
     limit = session.seat_limit
     status = CONFIRMED if limit is None or count_confirmed(session) < limit else WAITLISTED
-    # A cancelled booking is replaced rather than revived: a new id puts it at the end of the
-    # waitlist, where a newcomer belongs.
-    Booking.objects.filter(registration=registration, session=session).delete()
+    if replace_cancelled:
+        # A cancelled booking is replaced rather than revived: a new id puts it at the end of
+        # the waitlist, where a newcomer belongs.
+        Booking.objects.filter(registration=registration, session=session, status=CANCELLED).delete()
     return Booking.objects.create(registration=registration, session=session, status=status)
 
 
@@ -82,9 +83,10 @@ def _sign_up(registration, details, platforms, sessions, partnerships, listed):
         registration.token = Registration._meta.get_field("token").default()
     registration.save()
     registration.platforms.set(platforms)
-    registration.partnerships.set(partnerships)
+    if partnerships or is_comeback:
+        registration.partnerships.set(partnerships)
     for session in lock_sessions(session.pk for session in sessions):
-        book(registration, session)
+        book(registration, session, replace_cancelled=is_comeback)
     outbox.queue(registration, OutgoingEmail.Kind.CONFIRMATION)
     return registration
 

@@ -1,7 +1,13 @@
 """Thin views: check access, call the form and services.py, render."""
+import json
+
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
+from django.core.signing import BadSignature
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -10,6 +16,9 @@ from agenda.decorators import event_view
 from registrations import ratelimit, services
 from registrations.forms import ChangeSessionsForm, LinkRequestForm, RegistrationForm
 from registrations.models import Booking, Registration
+
+
+SIGNUP_COOKIE = "s3days-signup"
 
 
 def too_many_requests(request, event):
@@ -25,10 +34,23 @@ def privacy(request, event):
     return render(request, "registrations/privacy.html", {"event": event})
 
 
+def blank_form_html(event):
+    """The empty sign-up form, rendered at most once every few seconds: it is the costliest part
+    of the page (crispy templates, every country, every session), and its only live content,
+    the seat counts, may be that old. The CSRF token is outside it, in the page."""
+    key = f"signup-form:{event.pk}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("registrations/_form_fields.html", {"form": RegistrationForm(event)})
+        cache.set(key, html, timeout=settings.SEAT_COUNTS_MAX_AGE)
+    return html
+
+
 @event_view
 def register(request, event):
     if event.registration_state() != "open":
         return registration_closed(request, event)
+    form_html = None
     if request.method == "POST":
         if ratelimit.exceeded(request, "register"):
             return too_many_requests(request, event)
@@ -44,25 +66,30 @@ def register(request, event):
                 listed=data["listed"],
             )
             # The next page shows only what was typed here, never what the database holds: it
-            # must look the same whether or not the address was already registered.
-            request.session["signup"] = {
-                "first_name": data["first_name"],
-                "email": data["email"],
-                "sessions": [session.title for session in data["sessions"]],
-            }
-            return redirect("registrations:registered", event.slug)
-    else:
-        form = RegistrationForm(event)
-    return render(request, "registrations/register.html", {"event": event, "form": form})
+            # must look the same whether or not the address was already registered. A signed
+            # cookie carries it, so the web process keeps no state and writes no session row.
+            response = redirect("registrations:registered", event.slug)
+            signup = {"first_name": data["first_name"], "email": data["email"],
+                      "sessions": [session.pk for session in data["sessions"]]}
+            response.set_signed_cookie(
+                SIGNUP_COOKIE, json.dumps(signup), salt=SIGNUP_COOKIE, max_age=3600, httponly=True,
+                samesite="Lax", secure=settings.SESSION_COOKIE_SECURE, path=f"/{event.slug}/",
+            )
+            return response
+        form_html = render_to_string("registrations/_form_fields.html", {"form": form})
+    context = {"event": event, "form_html": form_html or blank_form_html(event), "has_errors": bool(form_html)}
+    return render(request, "registrations/register.html", context)
 
 
 @never_cache
 @event_view
 def registered(request, event):
-    signup = request.session.get("signup")
-    if not signup:
+    try:
+        signup = json.loads(request.get_signed_cookie(SIGNUP_COOKIE, salt=SIGNUP_COOKIE))
+    except (KeyError, ValueError, BadSignature):
         return redirect("registrations:register", event.slug)
-    return render(request, "registrations/registered.html", {"event": event, "signup": signup})
+    sessions = event.sessions.filter(pk__in=signup["sessions"]).order_by("starts_at", "title")
+    return render(request, "registrations/registered.html", {"event": event, "signup": signup, "sessions": sessions})
 
 
 @event_view

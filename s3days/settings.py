@@ -189,9 +189,14 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 LOGIN_URL = "admin:login"
 CSRF_FAILURE_VIEW = "s3days.views.csrf_failure"
 
+# How old the seat counts on public pages may be, in seconds (they are cached that long).
+SEAT_COUNTS_MAX_AGE = env_int("SEAT_COUNTS_MAX_AGE", 5)
+
 # Sign-up POSTs allowed per client address and window (seconds) before a 429.
 RATE_LIMIT_POSTS = env_int("RATE_LIMIT_POSTS", 20)
 RATE_LIMIT_WINDOW = env_int("RATE_LIMIT_WINDOW", 600)
+# Only behind a reverse proxy that sets X-Forwarded-For; otherwise clients could forge it.
+RATE_LIMIT_TRUST_X_FORWARDED_FOR = env_bool("RATE_LIMIT_TRUST_X_FORWARDED_FOR")
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -130,7 +130,7 @@ def test_an_email_already_registered_sees_the_same_page_and_the_owner_gets_their
         ({"region": "Tab\x07bell"}, "region", "invisible control characters"),
         ({"platforms": []}, "platforms", "Please choose at least one platform."),
         ({"platforms": ["999999"]}, "platforms", "Select a valid choice."),
-        ({"country": "XX"}, "country", "Select a valid choice."),
+        ({"country": "XX"}, "country", "Please choose a country from the list."),
         ({"stakeholder_type": "spy"}, "stakeholder_type", "Select a valid choice."),
         ({"sessions": ["999999"]}, "sessions", "That session cannot be booked."),
         ({"sessions": ["abc"]}, "sessions", "That session cannot be booked."),
@@ -213,6 +213,7 @@ def test_too_many_posts_from_one_address_get_a_429(client, url, seeded, settings
 
 
 def test_the_form_page_runs_a_fixed_number_of_queries(client, url, seeded, django_assert_num_queries):
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -220,5 +221,28 @@ def test_the_form_page_runs_a_fixed_number_of_queries(client, url, seeded, djang
         client.get(url)
     for number in range(30):
         SessionFactory(event=seeded, starts_at=timezone.now() + datetime.timedelta(hours=number))
+    cache.clear()
     with django_assert_num_queries(len(few.captured_queries)):
+        assert "Session 2" in client.get(url).content.decode()
+
+
+def test_the_cached_form_page_costs_one_query_and_its_seat_counts_are_seconds_old(
+    client, url, seeded, settings, django_assert_num_queries
+):
+    client.get(url)
+    with django_assert_num_queries(1):  # the event
         client.get(url)
+    BookingFactory(session=session(seeded, "joint-conference"), registration__event=seeded)
+    from django.core.cache import cache
+
+    assert "300 of 300 seats left" in client.get(url).content.decode()
+    cache.delete(f"signup-form:{seeded.pk}")  # what SEAT_COUNTS_MAX_AGE seconds do
+    assert "299 of 300 seats left" in client.get(url).content.decode()
+
+
+def test_behind_a_proxy_the_limit_counts_the_address_the_proxy_saw(client, url, seeded, settings):
+    settings.RATE_LIMIT_POSTS = 1
+    settings.RATE_LIMIT_TRUST_X_FORWARDED_FOR = True
+    assert client.post(url, {}, HTTP_X_FORWARDED_FOR="6.6.6.6, 192.0.2.1").status_code == 200
+    assert client.post(url, {}, HTTP_X_FORWARDED_FOR="7.7.7.7, 192.0.2.1").status_code == 429
+    assert client.post(url, {}, HTTP_X_FORWARDED_FOR="192.0.2.2").status_code == 200
