@@ -1,6 +1,21 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from registrations import views
+
+
+class TokenConverter:
+    """Private-link tokens are URL-safe base64; anything else is a 404 before any query."""
+
+    regex = "[A-Za-z0-9_-]{20,64}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(TokenConverter, "token")
 
 app_name = "registrations"
 
@@ -9,9 +24,9 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("register/thanks/", views.registered, name="registered"),
     path("register/link/", views.request_link, name="request_link"),
-    path("registration/<str:token>/", views.manage, name="manage"),
-    path("registration/<str:token>/sessions/", views.change_sessions, name="change_sessions"),
-    path("registration/<str:token>/cancel/", views.cancel_registration, name="cancel"),
-    path("registration/<str:token>/cancel/<int:booking_id>/", views.cancel_booking, name="cancel_booking"),
-    path("registration/<str:token>/agenda.ics", views.my_agenda_ics, name="my_agenda_ics"),
+    path("registration/<token:token>/", views.manage, name="manage"),
+    path("registration/<token:token>/sessions/", views.change_sessions, name="change_sessions"),
+    path("registration/<token:token>/cancel/", views.cancel_registration, name="cancel"),
+    path("registration/<token:token>/cancel/<int:booking_id>/", views.cancel_booking, name="cancel_booking"),
+    path("registration/<token:token>/agenda.ics", views.my_agenda_ics, name="my_agenda_ics"),
 ]
