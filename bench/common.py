@@ -1,0 +1,109 @@
+"""What the scripts in bench/ share: a throw-away PostgreSQL database, gunicorn, a participant
+who signs up over HTTP the way a browser does (form first, for its CSRF cookie, then POST)."""
+import http.cookiejar
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, ".venv", "bin")
+PYTHON = os.path.join(BIN, "python")
+EVENT = "s3-platform-days-2018"
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def environment(database_url, port, **extra):
+    return {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-" + "x" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": database_url,
+        "RATE_LIMIT_POSTS": "1000000",
+        "SITE_URL": f"http://127.0.0.1:{port}",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+def manage(*args, env):
+    """Runs manage.py; returns the last line it printed."""
+    result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(f"manage.py {args[0]} failed:\n{result.stderr[-2000:]}")
+    lines = result.stdout.strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+def fresh_database(env):
+    """Drops and creates the database of env's DATABASE_URL, migrates it, loads the 2018 event."""
+    url = env["DATABASE_URL"]
+    name = urllib.parse.urlsplit(url).path.lstrip("/")
+    maintenance = url.rsplit("/", 1)[0] + "/postgres"
+    for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
+        subprocess.run(["psql", maintenance, "-qc", sql], check=True, stderr=subprocess.DEVNULL)
+    manage("migrate", "--noinput", env=env)
+    manage("load_s3days", env=env)
+
+
+def session_ids(env):
+    code = "from agenda.models import Session; import json; print(json.dumps({s.slug: s.pk for s in Session.objects.all()}))"
+    import json
+
+    return json.loads(manage("shell", "-c", code, env=env))
+
+
+def start_gunicorn(env, port, workers):
+    server = subprocess.Popen(
+        [os.path.join(BIN, "gunicorn"), "s3days.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return server
+        except Exception:
+            time.sleep(0.2)
+    server.kill()
+    sys.exit("gunicorn did not start")
+
+
+def sign_up(base, number, sessions, platform_id="1"):
+    """One participant: GET the form, POST it. Returns (HTTP status of the POST, its seconds)."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    form = opener.open(f"{base}/{EVENT}/register/", timeout=30).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    data = urllib.parse.urlencode({
+        "csrfmiddlewaretoken": token, "first_name": f"Bench{number}", "last_name": "Participant",
+        "email": f"bench{number}@example.org", "organisation": "Bench Lab", "country": "ES",
+        "region": "Basque Country", "stakeholder_type": "research", "platforms": platform_id,
+        "sessions": sessions, "consent": "on",
+    }, doseq=True).encode()
+    request = urllib.request.Request(f"{base}/{EVENT}/register/", data=data, headers={"Referer": base + "/"})
+    started = time.perf_counter()
+    try:
+        status = opener.open(request, timeout=60).status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    return status, time.perf_counter() - started
+
+
+def stop(process, timeout=10):
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
