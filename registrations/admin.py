@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, Q
 
+from registrations import outbox, services
 from registrations.models import Booking, OutgoingEmail, Registration
 
 
@@ -53,6 +54,12 @@ class RegistrationAdmin(admin.ModelAdmin):
     filter_horizontal = ["platforms", "partnerships"]
     inlines = [BookingInline, OutgoingEmailInline]
     date_hierarchy = "created_at"
+    actions = ["resend_confirmation"]
+
+    @admin.action(description="Resend the confirmation email", permissions=["view"])
+    def resend_confirmation(self, request, queryset):
+        count = services.resend_confirmations(queryset)
+        self.message_user(request, f"{count} confirmation emails queued.", messages.SUCCESS)
 
     def get_queryset(self, request):
         return (
@@ -79,3 +86,9 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     search_fields = ["to_address"]
     readonly_fields = ["registration", "to_address", "kind", "context", "attempts", "last_error", "sent_at"]
     list_select_related = ["registration"]
+    actions = ["retry"]
+
+    @admin.action(description="Retry the selected failed emails", permissions=["view"])
+    def retry(self, request, queryset):
+        count = outbox.retry_failed(queryset)
+        self.message_user(request, f"{count} failed emails queued again.", messages.SUCCESS)

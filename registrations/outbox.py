@@ -106,6 +106,18 @@ def _record(email, status, error, next_attempt_at=None):
     )
 
 
+def retry_failed(emails):
+    """Gives failed emails a fresh set of attempts (e.g. after the address was corrected)."""
+    with transaction.atomic():
+        ids = list(emails.filter(status=FAILED).select_for_update().values_list("id", flat=True))
+        OutgoingEmail.objects.filter(pk__in=ids).update(
+            status=QUEUED, attempts=0, next_attempt_at=timezone.now(), updated_at=timezone.now()
+        )
+        for email_id in ids:
+            transaction.on_commit(lambda email_id=email_id: enqueue(email_id))
+    return len(ids)
+
+
 def requeue_stale(now=None):
     """Queues again the rows that nobody is sending: queued past their next attempt (the broker
     lost or never got their task), or claimed by a worker that died mid-send. Returns their ids."""

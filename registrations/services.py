@@ -101,6 +101,15 @@ def send_private_link(event, email):
 
 
 @transaction.atomic
+def resend_confirmations(registrations):
+    """Queues a fresh confirmation for each active registration; returns how many."""
+    active = list(registrations.filter(status=Registration.Status.ACTIVE))
+    for registration in active:
+        outbox.queue(registration, OutgoingEmail.Kind.CONFIRMATION)
+    return len(active)
+
+
+@transaction.atomic
 def change_sessions(registration, sessions):
     """Keeps the bookings of sessions still chosen, books the new ones, cancels the rest."""
     wanted = {session.pk for session in sessions}

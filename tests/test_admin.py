@@ -91,3 +91,61 @@ def test_only_registration_staff_hold_the_export_permission():
     assert organiser.has_perm("agenda.change_session") and not staff.has_perm("agenda.change_session")
     assert staff.has_perm("registrations.view_registration") and organiser.has_perm("registrations.view_registration")
     assert not organiser.has_perm("registrations.change_registration")
+
+
+def test_resend_confirmation_action_queues_one_email_per_active_registration(client, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from registrations.models import OutgoingEmail
+
+    active, cancelled = RegistrationFactory(), RegistrationFactory(status="cancelled")
+    client.force_login(member_of("Registration staff"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:registrations_registration_changelist"),
+            {"action": "resend_confirmation", "_selected_action": [active.pk, cancelled.pk]},
+            follow=True,
+        )
+    assert "1 confirmation emails queued." in response.content.decode()
+    assert list(OutgoingEmail.objects.values_list("registration", "kind", "status")) == [
+        (active.pk, "confirmation", "sent")
+    ]
+    assert [message.to for message in mail.outbox] == [[active.email]]
+
+
+def test_retry_failed_emails_action_gives_failed_rows_new_attempts(client, django_capture_on_commit_callbacks):
+    from registrations.models import OutgoingEmail
+
+    registration = RegistrationFactory()
+    failed = OutgoingEmail.objects.create(registration=registration, kind="confirmation",
+                                          to_address=registration.email, status="failed", attempts=6)
+    sent = OutgoingEmail.objects.create(registration=registration, kind="confirmation", to_address=registration.email,
+                                        status="sent", attempts=1, sent_at=failed.created_at)
+    client.force_login(member_of("Organisers"))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:registrations_outgoingemail_changelist"),
+                    {"action": "retry", "_selected_action": [failed.pk, sent.pk]})
+    failed.refresh_from_db()
+    sent.refresh_from_db()
+    assert (failed.status, failed.attempts) == ("sent", 1)
+    assert (sent.status, sent.attempts) == ("sent", 1)
+
+
+def test_outbox_list_filters_by_status_and_kind(organiser_client):
+    from registrations.models import OutgoingEmail
+
+    registration = RegistrationFactory()
+    OutgoingEmail.objects.create(registration=registration, kind="promotion", to_address="a@b.org", status="failed")
+    OutgoingEmail.objects.create(registration=registration, kind="confirmation", to_address="c@d.org")
+    response = organiser_client.get(reverse("admin:registrations_outgoingemail_changelist") + "?status__exact=failed&kind__exact=promotion")
+    assert [row.to_address for row in response.context["cl"].result_list] == ["a@b.org"]
+
+
+def test_a_registration_page_in_the_admin_shows_its_emails(organiser_client):
+    from registrations.models import OutgoingEmail
+
+    registration = RegistrationFactory()
+    OutgoingEmail.objects.create(registration=registration, kind="promotion", to_address=registration.email,
+                                 status="failed", last_error="SMTPRecipientsRefused: 550")
+    html = organiser_client.get(reverse("admin:registrations_registration_change", args=[registration.pk])).content.decode()
+    assert "Promoted from the waitlist" in html and "SMTPRecipientsRefused: 550" in html
