@@ -2,9 +2,27 @@ import datetime
 import zoneinfo
 
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Count
 
+from agenda.cache import agenda_changed
 from agenda.models import Event, Partnership, Platform, Room, Session, Speaker
+
+
+class RefreshesAgenda:
+    """Any change an organiser saves here shows on the public agenda at the next request."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        transaction.on_commit(agenda_changed)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(agenda_changed)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(agenda_changed)
 
 
 class SessionInline(admin.TabularInline):
@@ -24,7 +42,7 @@ class RoomInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(RefreshesAgenda, admin.ModelAdmin):
     list_display = ["name", "city", "start_date", "end_date", "registration_opens", "registration_closes"]
     search_fields = ["name", "city"]
     prepopulated_fields = {"slug": ["name"]}
@@ -59,7 +77,7 @@ class DayFilter(admin.SimpleListFilter):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(RefreshesAgenda, admin.ModelAdmin):
     list_display = [
         "title",
         "local_time",
@@ -104,7 +122,7 @@ class SessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(RefreshesAgenda, admin.ModelAdmin):
     list_display = ["name", "event", "capacity", "session_count"]
     list_filter = ["event"]
     search_fields = ["name"]
@@ -119,7 +137,7 @@ class RoomAdmin(admin.ModelAdmin):
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(admin.ModelAdmin):
+class SpeakerAdmin(RefreshesAgenda, admin.ModelAdmin):
     list_display = ["name", "organisation", "role"]
     search_fields = ["name", "organisation"]
 
@@ -130,7 +148,7 @@ class PartnershipInline(admin.TabularInline):
 
 
 @admin.register(Platform)
-class PlatformAdmin(admin.ModelAdmin):
+class PlatformAdmin(RefreshesAgenda, admin.ModelAdmin):
     list_display = ["name", "slug", "position", "partnership_count"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [PartnershipInline]
@@ -144,7 +162,7 @@ class PlatformAdmin(admin.ModelAdmin):
 
 
 @admin.register(Partnership)
-class PartnershipAdmin(admin.ModelAdmin):
+class PartnershipAdmin(RefreshesAgenda, admin.ModelAdmin):
     list_display = ["name", "platform", "lead_regions"]
     list_filter = ["platform"]
     search_fields = ["name", "lead_regions"]

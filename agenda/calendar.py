@@ -3,7 +3,6 @@ from urllib.parse import urlsplit
 
 import icalendar
 from django.conf import settings
-from django.utils import timezone
 
 
 def session_uid(session):
@@ -35,7 +34,8 @@ def build_vevent(event, session):
     vevent.add("summary", session.title)
     vevent.add("dtstart", session.starts_at.astimezone(event.tz))
     vevent.add("dtend", session.ends_at.astimezone(event.tz))
-    vevent.add("dtstamp", timezone.now())
+    # The last change, not the time of download: the same agenda gives the same file (ETag).
+    vevent.add("dtstamp", session.updated_at)
     location = ", ".join(part for part in (session.room.name if session.room else "", event.venue, event.city) if part)
     vevent.add("location", location)
     vevent.add("description", "\n\n".join(part for part in (session.description, url) if part))

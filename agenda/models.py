@@ -171,6 +171,7 @@ class Session(models.Model):
     sequence = models.PositiveIntegerField(
         default=0, editable=False, help_text="Calendar revision: grows when the time or the room changes."
     )
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = SessionQuerySet.as_manager()
 
@@ -188,6 +189,17 @@ class Session(models.Model):
 
     def get_absolute_url(self):
         return reverse("agenda:session_detail", args=[self.event.slug, self.slug])
+
+    def save(self, *args, **kwargs):
+        # A new time or room is a new revision of the calendar entry (RFC 5545 SEQUENCE), and
+        # `moved` tells the caller that the people booked on it should hear of it.
+        self.moved = False
+        if self.pk:
+            before = Session.objects.filter(pk=self.pk).values_list("starts_at", "ends_at", "room_id").first()
+            if before and before != (self.starts_at, self.ends_at, self.room_id):
+                self.sequence += 1
+                self.moved = True
+        super().save(*args, **kwargs)
 
     def clean(self):
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:

@@ -1,6 +1,16 @@
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+import datetime
+import hashlib
 
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.cache import get_conditional_response
+from django.utils.http import quote_etag
+
+from agenda import schedule
+from agenda.cache import agenda_version
 from agenda.calendar import build_calendar
 from agenda.decorators import event_view
 from agenda.models import Event, Platform
@@ -14,6 +24,7 @@ def event_list(request):
 
 
 def programme(event):
+    """The event's sessions with everything the agenda shows, in a fixed number of queries."""
     return (
         event.sessions.select_related("room", "platform")
         .prefetch_related("speakers")
@@ -36,9 +47,41 @@ def event_home(request, event):
     )
 
 
+def agenda_filters(request, event):
+    """The platform and day asked for in the query string, ignoring what is not valid."""
+    slug = request.GET.get("platform")
+    platform = Platform.objects.filter(slug=slug).first() if slug else None
+    try:
+        day = datetime.date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        day = None
+    return platform, day if day in event.days else None
+
+
 @event_view
 def agenda(request, event):
-    return render(request, "agenda/agenda.html", {"event": event, "sessions": programme(event)})
+    platform, day = agenda_filters(request, event)
+    # The programme is the same for everyone: rendered once every few seconds (its seat counts
+    # may be that old), and at once after an organiser changes it (cache version).
+    key = f"agenda:{event.pk}:{platform.slug if platform else ''}:{day or ''}:v{agenda_version()}"
+    body = cache.get(key)
+    if body is None:
+        sessions = programme(event)
+        if platform:
+            sessions = sessions.filter(platform=platform)
+        if day:
+            sessions = sessions.on_day(day, event.tz)
+        context = {
+            "event": event,
+            "sessions": sessions,
+            "platforms": Platform.objects.all(),
+            "chosen_platform": platform,
+            "chosen_day": day,
+            "registration_open": event.registration_state() == "open",
+        }
+        body = render_to_string("agenda/_programme.html", context, request=None)
+        cache.set(key, body, timeout=settings.SEAT_COUNTS_MAX_AGE)
+    return render(request, "agenda/agenda.html", {"event": event, "programme_html": body})
 
 
 @event_view
@@ -47,19 +90,34 @@ def session_detail(request, event, session_slug):
     return render(request, "agenda/session_detail.html", {"event": event, "session": session})
 
 
-def calendar_response(content, filename):
+def with_etag(request, response):
+    """An ETag from the content, so calendar and conference apps that poll get a 304 when
+    nothing changed (the feeds are deterministic: DTSTAMP is the session's last change)."""
+    etag = quote_etag(hashlib.sha256(response.content).hexdigest()[:32])
+    response["ETag"] = etag
+    return get_conditional_response(request, etag=etag, response=response)
+
+
+def calendar_response(request, content, filename):
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    return with_etag(request, response)
 
 
 @event_view
 def agenda_ics(request, event):
     sessions = event.sessions.select_related("room").order_by("starts_at")
-    return calendar_response(build_calendar(event, sessions, event.name), f"{event.slug}.ics")
+    return calendar_response(request, build_calendar(event, sessions, event.name), f"{event.slug}.ics")
 
 
 @event_view
 def session_ics(request, event, session_slug):
     session = get_object_or_404(event.sessions.select_related("room"), slug=session_slug)
-    return calendar_response(build_calendar(event, [session], session.title), f"{session.slug}.ics")
+    return calendar_response(request, build_calendar(event, [session], session.title), f"{session.slug}.ics")
+
+
+@event_view
+def agenda_json(request, event):
+    sessions = event.sessions.select_related("room", "platform").prefetch_related("speakers").order_by("starts_at")
+    response = JsonResponse(schedule.frab_schedule(event, sessions), json_dumps_params={"ensure_ascii": False})
+    return with_etag(request, response)

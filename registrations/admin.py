@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 
+from agenda import admin as agenda_admin
+from agenda.models import Event, Session
 from registrations import outbox, services
 from registrations.models import Booking, OutgoingEmail, Registration
 
@@ -92,3 +94,30 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     def retry(self, request, queryset):
         count = outbox.retry_failed(queryset)
         self.message_user(request, f"{count} failed emails queued again.", messages.SUCCESS)
+
+
+# The agenda's admin, plus what only this app knows: who is booked on a session that moves.
+admin.site.unregister(Session)
+admin.site.unregister(Event)
+
+
+@admin.register(Session)
+class SessionAdmin(agenda_admin.SessionAdmin):
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        tell_participants_if_moved(request, self, [obj])
+
+
+@admin.register(Event)
+class EventAdmin(agenda_admin.EventAdmin):
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Session:
+            tell_participants_if_moved(request, self, [session for session, _ in formset.changed_objects])
+
+
+def tell_participants_if_moved(request, model_admin, sessions):
+    for session in sessions:
+        if getattr(session, "moved", False):
+            count = services.notify_session_moved(session)
+            model_admin.message_user(request, f"“{session}” moved: {count} booked participants will get an email.")

@@ -101,6 +101,20 @@ def send_private_link(event, email):
 
 
 @transaction.atomic
+def notify_session_moved(session):
+    """Queues an email to everyone holding a seat or a waitlist place in a session whose time
+    or room has just changed. Returns how many."""
+    registrations = Registration.objects.filter(
+        status=Registration.Status.ACTIVE, bookings__session=session, bookings__status__in=[CONFIRMED, WAITLISTED]
+    ).distinct()
+    count = 0
+    for registration in registrations:
+        outbox.queue(registration, OutgoingEmail.Kind.SESSION_MOVED, session=session.pk)
+        count += 1
+    return count
+
+
+@transaction.atomic
 def resend_confirmations(registrations):
     """Queues a fresh confirmation for each active registration; returns how many."""
     active = list(registrations.filter(status=Registration.Status.ACTIVE))
