@@ -1,5 +1,6 @@
 import datetime
 import hashlib
+import re
 
 from django.conf import settings
 from django.core.cache import cache
@@ -10,10 +11,13 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import quote_etag
 
 from agenda import schedule
-from agenda.cache import agenda_version
+from agenda.cache import VERSION_KEY, agenda_version
 from agenda.calendar import build_calendar
 from agenda.decorators import event_view
 from agenda.models import Event, Platform
+
+SLUG = re.compile(r"[-a-z0-9]{1,60}")
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def event_list(request):
@@ -47,41 +51,52 @@ def event_home(request, event):
     )
 
 
-def agenda_filters(request, event):
-    """The platform and day asked for in the query string, ignoring what is not valid."""
-    slug = request.GET.get("platform")
-    platform = Platform.objects.filter(slug=slug).first() if slug else None
-    try:
-        day = datetime.date.fromisoformat(request.GET.get("day", ""))
-    except ValueError:
-        day = None
-    return platform, day if day in event.days else None
+def agenda_filters(request):
+    """The platform slug and day asked for in the query string; anything malformed is ignored
+    (and cannot make cache keys of its own)."""
+    platform = request.GET.get("platform", "")
+    day = request.GET.get("day", "")
+    return (
+        platform if SLUG.fullmatch(platform) else "",
+        day if DAY.fullmatch(day) else "",
+    )
+
+
+def agenda(request, event_slug):
+    # The agenda is the same for everyone: the whole page is rendered once every few seconds
+    # (its seat counts may be that old), and at once after an organiser changes the programme
+    # (the page is stored with the agenda version it was made from). A cached page costs one
+    # cache round trip and no query.
+    platform_slug, day = agenda_filters(request)
+    key = f"agenda-page:{event_slug}:{platform_slug}:{day}"
+    found = cache.get_many([key, VERSION_KEY])
+    version = found.get(VERSION_KEY) or agenda_version()
+    cached_version, html = found.get(key, (None, None))
+    if cached_version != version:
+        html = render_agenda(request, event_slug, platform_slug, day)
+        cache.set(key, (version, html), timeout=settings.SEAT_COUNTS_MAX_AGE)
+    return HttpResponse(html)
 
 
 @event_view
-def agenda(request, event):
-    platform, day = agenda_filters(request, event)
-    # The programme is the same for everyone: rendered once every few seconds (its seat counts
-    # may be that old), and at once after an organiser changes it (cache version).
-    key = f"agenda:{event.pk}:{platform.slug if platform else ''}:{day or ''}:v{agenda_version()}"
-    body = cache.get(key)
-    if body is None:
-        sessions = programme(event)
-        if platform:
-            sessions = sessions.filter(platform=platform)
-        if day:
-            sessions = sessions.on_day(day, event.tz)
-        context = {
-            "event": event,
-            "sessions": sessions,
-            "platforms": Platform.objects.all(),
-            "chosen_platform": platform,
-            "chosen_day": day,
-            "registration_open": event.registration_state() == "open",
-        }
-        body = render_to_string("agenda/_programme.html", context, request=None)
-        cache.set(key, body, timeout=settings.SEAT_COUNTS_MAX_AGE)
-    return render(request, "agenda/agenda.html", {"event": event, "programme_html": body})
+def render_agenda(request, event, platform_slug, day):
+    platform = Platform.objects.filter(slug=platform_slug).first() if platform_slug else None
+    day = datetime.date.fromisoformat(day) if day else None
+    day = day if day in event.days else None
+    sessions = programme(event)
+    if platform:
+        sessions = sessions.filter(platform=platform)
+    if day:
+        sessions = sessions.on_day(day, event.tz)
+    context = {
+        "event": event,
+        "sessions": sessions,
+        "platforms": Platform.objects.all(),
+        "chosen_platform": platform,
+        "chosen_day": day,
+        "registration_open": event.registration_state() == "open",
+    }
+    return render_to_string("agenda/agenda.html", context)
 
 
 @event_view

@@ -195,6 +195,9 @@ CSRF_FAILURE_VIEW = "s3days.views.csrf_failure"
 # How old the seat counts on public pages may be, in seconds (they are cached that long).
 SEAT_COUNTS_MAX_AGE = env_int("SEAT_COUNTS_MAX_AGE", 5)
 
+# Serve /bench/ceiling, a view that does nothing, for bench/agenda_load.py. Never in production.
+BENCH_CEILING_VIEW = env_bool("BENCH_CEILING_VIEW")
+
 # Sign-up POSTs allowed per client address and window (seconds) before a 429.
 RATE_LIMIT_POSTS = env_int("RATE_LIMIT_POSTS", 20)
 RATE_LIMIT_WINDOW = env_int("RATE_LIMIT_WINDOW", 600)

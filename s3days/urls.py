@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -14,3 +15,7 @@ urlpatterns = [
     path("<slug:event_slug>/", include("agenda.urls")),
     path("<slug:event_slug>/", include("registrations.urls")),
 ]
+
+if settings.BENCH_CEILING_VIEW:
+    # bench/agenda_load.py compares the agenda with the least a Django view can do.
+    urlpatterns.append(path("bench/ceiling", site_views.ceiling))

@@ -1,6 +1,6 @@
 """/healthz for load balancers: 200 when the database answers, 503 when it does not."""
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 
 
 def healthz(request):
@@ -17,3 +17,8 @@ def csrf_failure(request, reason=""):
     from django.shortcuts import render
 
     return render(request, "403_csrf.html", status=403)
+
+
+def ceiling(request):
+    """The cheapest response Django can give: the benchmarks' ceiling (BENCH_CEILING_VIEW=1)."""
+    return HttpResponse("ok", content_type="text/plain")
