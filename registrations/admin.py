@@ -3,7 +3,8 @@ from django.db.models import Count, Q
 
 from agenda import admin as agenda_admin
 from agenda.models import Event, Session
-from registrations import outbox, services
+from registrations import exports, outbox, services
+from registrations.staff import csv_response
 from registrations.models import Booking, OutgoingEmail, Registration
 
 
@@ -56,7 +57,20 @@ class RegistrationAdmin(admin.ModelAdmin):
     filter_horizontal = ["platforms", "partnerships"]
     inlines = [BookingInline, OutgoingEmailInline]
     date_hierarchy = "created_at"
-    actions = ["resend_confirmation"]
+    actions = ["resend_confirmation", "export_csv"]
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("registrations.export_attendees")
+
+    @admin.action(description="Export the selected registrations as CSV", permissions=["export"])
+    def export_csv(self, request, queryset):
+        # All from one event per file: the times in it are that event's.
+        events = {registration.event for registration in queryset.select_related("event")}
+        if len(events) != 1:
+            self.message_user(request, "Select registrations of one event at a time.", messages.ERROR)
+            return None
+        [event] = events
+        return csv_response(event, queryset, exports.file_name(event, status="selected"))
 
     @admin.action(description="Resend the confirmation email", permissions=["view"])
     def resend_confirmation(self, request, queryset):

@@ -1,5 +1,9 @@
 """Renders an outbox row into a message: templates/emails/<kind>_subject.txt, <kind>.txt and
 <kind>.html, all from one context, with the participant's agenda attached as .ics."""
+import io
+from email.mime.image import MIMEImage
+
+import segno
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -60,8 +64,20 @@ def build_message(email):
         headers={"X-S3days-Outbox-Id": str(email.pk)},
     )
     message.attach_alternative(html, "text/html")
+    if not context["registration"].is_cancelled:
+        message.attach(checkin_qr_code(context["registration"]))
     confirmed = [booking.session for booking in context["bookings"] if booking.status == Booking.Status.CONFIRMED]
     if confirmed and not context["registration"].is_cancelled:
         ics = build_calendar(context["event"], confirmed, f"{context['event'].name}: my agenda")
         message.attach("my-agenda.ics", ics, "text/calendar")
     return message
+
+
+def checkin_qr_code(registration):
+    """The check-in code as a QR code, shown inline by the HTML email (cid:checkin-qr)."""
+    buffer = io.BytesIO()
+    segno.make(registration.checkin_code, error="m").save(buffer, kind="png", scale=6, border=2)
+    image = MIMEImage(buffer.getvalue(), "png")
+    image.add_header("Content-ID", "<checkin-qr>")
+    image.add_header("Content-Disposition", "inline", filename="check-in-code.png")
+    return image

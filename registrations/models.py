@@ -68,7 +68,10 @@ class Registration(models.Model):
             models.Index(fields=["event", "status"], name="registration_event_status_idx"),
             models.Index(fields=["event", "last_name"], name="registration_event_name_idx"),
         ]
-        permissions = [("export_attendees", "Can export attendee lists")]
+        permissions = [
+            ("export_attendees", "Can export attendee lists"),
+            ("check_in", "Can check participants in at the door"),
+        ]
 
     def __str__(self):
         return f"{self.first_name} {self.last_name} <{self.email}>"

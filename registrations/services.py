@@ -199,3 +199,14 @@ def _promote(locked_session):
         booking.save(update_fields=["status", "updated_at"])
         outbox.queue(booking.registration, OutgoingEmail.Kind.PROMOTION, session=locked_session.pk)
     return promoted
+
+
+@transaction.atomic
+def check_in(registration):
+    """Marks the participant as arrived, once. Returns (registration, first_time)."""
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.checked_in_at:
+        return registration, False
+    registration.checked_in_at = timezone.now()
+    registration.save(update_fields=["checked_in_at", "updated_at"])
+    return registration, True

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from registrations import views
+from registrations import staff, views
 
 
 class TokenConverter:
@@ -29,4 +29,9 @@ urlpatterns = [
     path("registration/<token:token>/cancel/", views.cancel_registration, name="cancel"),
     path("registration/<token:token>/cancel/<int:booking_id>/", views.cancel_booking, name="cancel_booking"),
     path("registration/<token:token>/agenda.ics", views.my_agenda_ics, name="my_agenda_ics"),
+    path("staff/", staff.staff_home, name="staff"),
+    path("staff/attendees.csv", staff.attendees_csv, name="attendees_csv"),
+    path("staff/sessions/<slug:session_slug>/sign-in/", staff.sign_in_sheet, name="sign_in_sheet"),
+    path("staff/checkin/", staff.checkin, name="checkin"),
+    path("staff/checkin/<int:registration_id>/", staff.check_in, name="check_in"),
 ]

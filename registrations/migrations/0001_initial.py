@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['last_name', 'first_name', 'id'],
-                'permissions': [('export_attendees', 'Can export attendee lists')],
+                'permissions': [('export_attendees', 'Can export attendee lists'), ('check_in', 'Can check participants in at the door')],
             },
         ),
         migrations.CreateModel(

@@ -1,0 +1,137 @@
+"""The staff pages: attendee CSVs, the session overview with the organisers' numbers,
+printable sign-in sheets, and check-in at the door. Staff log in through the admin."""
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, Q
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from agenda.decorators import event_view
+from agenda.models import Platform
+from registrations import exports, services, stats
+from registrations.models import Booking, Registration
+
+
+def staff_only(permission):
+    """Anonymous: to the login page. Logged in without `permission`: 403."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not request.user.has_perm(permission):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return never_cache(wrapper)
+
+    return decorator
+
+
+def csv_response(event, registrations, filename):
+    response = StreamingHttpResponse(exports.csv_rows(event, registrations), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@staff_only("registrations.export_attendees")
+@event_view
+def attendees_csv(request, event):
+    session = platform = None
+    if slug := request.GET.get("session"):
+        session = event.sessions.filter(slug=slug).first()
+        if session is None:
+            return HttpResponseBadRequest(f"No session {slug!r} in this event.", content_type="text/plain")
+    if slug := request.GET.get("platform"):
+        platform = Platform.objects.filter(slug=slug).first()
+        if platform is None:
+            return HttpResponseBadRequest(f"No platform {slug!r}.", content_type="text/plain")
+    status = request.GET.get("status") or None
+    if status not in (None, *Booking.Status.values):
+        return HttpResponseBadRequest("status is confirmed, waitlisted or cancelled.", content_type="text/plain")
+    registrations = exports.attendees(event, session=session, platform=platform, status=status)
+    return csv_response(event, registrations, exports.file_name(event, session, platform, status))
+
+
+@staff_only("registrations.view_registration")
+@event_view
+def staff_home(request, event):
+    sessions = list(event.sessions.select_related("room").with_seat_counts().order_by("starts_at", "title"))
+    context = {
+        "event": event,
+        "sessions": sessions,
+        "numbers": stats.event_numbers(event, sessions),
+        "can_export": request.user.has_perm("registrations.export_attendees"),
+        "can_check_in": request.user.has_perm("registrations.check_in"),
+    }
+    return render(request, "staff/home.html", context)
+
+
+@staff_only("registrations.view_registration")
+@event_view
+def sign_in_sheet(request, event, session_slug):
+    session = get_object_or_404(event.sessions.select_related("room"), slug=session_slug)
+    people = (
+        Registration.objects.filter(
+            bookings__session=session, bookings__status=Booking.Status.CONFIRMED, status=Registration.Status.ACTIVE
+        )
+        .order_by("last_name", "first_name", "id")
+        .only("first_name", "last_name", "organisation", "country")
+    )
+    return render(request, "staff/sign_in_sheet.html", {"event": event, "session": session, "people": people})
+
+
+SEARCH_LIMIT = 25
+LIVE_BOOKINGS = Prefetch(
+    "bookings",
+    queryset=Booking.objects.exclude(status=Booking.Status.CANCELLED).select_related("session").order_by(
+        "session__starts_at"
+    ),
+)
+
+
+@staff_only("registrations.check_in")
+@event_view
+def checkin(request, event):
+    query = request.GET.get("q", "").strip()[:200].replace("\x00", "")
+    found = []
+    if query:
+        words = Q()
+        for word in query.split()[:5]:
+            words &= Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(
+                email__icontains=word) | Q(organisation__icontains=word)
+        found = list(
+            Registration.objects.filter(event=event)
+            .filter(Q(checkin_code=query.upper()) | words)
+            .prefetch_related(LIVE_BOOKINGS)
+            .order_by("last_name", "first_name")[:SEARCH_LIMIT]
+        )
+    return render(request, "staff/checkin.html", {"event": event, "query": query, "found": found})
+
+
+@require_POST
+@staff_only("registrations.check_in")
+@event_view
+def check_in(request, event, registration_id):
+    registration = get_object_or_404(Registration, event=event, pk=registration_id)
+    back = redirect(f"{reverse('registrations:checkin', args=[event.slug])}?q={registration.checkin_code}")
+    if registration.is_cancelled:
+        messages.error(request, f"{registration.full_name} cancelled their registration: not checked in.")
+        return back
+    registration, first_time = services.check_in(registration)
+    if first_time:
+        messages.success(request, f"{registration.full_name} is checked in.")
+    else:
+        messages.warning(
+            request,
+            f"{registration.full_name} was already checked in at "
+            f"{registration.checked_in_at.astimezone(event.tz):%H:%M on %d %B}.",
+        )
+    return back

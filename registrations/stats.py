@@ -1,0 +1,48 @@
+"""The organisers' numbers for the staff page: each a list of (label, count) plus bar widths."""
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+from django_countries import countries
+
+from agenda.models import Platform
+from registrations.models import Registration
+
+
+def bars(rows, maximum=None):
+    """[(label, value)] -> [{label, value, width}] with width in % of the largest value."""
+    largest = maximum or max((value for _, value in rows), default=0) or 1
+    return [{"label": label, "value": value, "width": round(100 * value / largest, 1)} for label, value in rows]
+
+
+def event_numbers(event, sessions):
+    active = Registration.objects.filter(event=event, status=Registration.Status.ACTIVE)
+    by_platform = Platform.objects.annotate(
+        total=Count("registrations", filter=Q(registrations__in=active))
+    ).values_list("name", "total")
+    by_stakeholder = dict(active.values_list("stakeholder_type").annotate(total=Count("id")))
+    by_country = active.values_list("country").annotate(total=Count("id")).order_by("-total", "country")
+    per_day = (
+        Registration.objects.filter(event=event)
+        .annotate(day=TruncDate("created_at", tzinfo=event.tz))
+        .values_list("day")
+        .annotate(total=Count("id"))
+        .order_by("day")
+    )
+    fill = [
+        (session.title, round(100 * session.confirmed_count / session.seat_limit) if session.seat_limit else 0)
+        for session in sessions
+        if session.registrable
+    ]
+    return {
+        "total": active.count(),
+        "charts": [
+            ("Registrations by platform", bars(list(by_platform)), ""),
+            (
+                "Registrations by kind of stakeholder",
+                bars([(label, by_stakeholder.get(value, 0)) for value, label in Registration.StakeholderType.choices]),
+                "",
+            ),
+            ("Registrations by country", bars([(countries.name(code), total) for code, total in by_country]), ""),
+            ("Seats taken, per session", bars(fill, maximum=100), "%"),
+            ("Registrations per day", bars([(f"{day:%Y-%m-%d}", total) for day, total in per_day]), ""),
+        ],
+    }
