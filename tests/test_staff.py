@@ -1,0 +1,232 @@
+"""Staff tools: the attendee CSV, the staff page, sign-in sheets and check-in."""
+import csv
+import io
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from registrations import exports, services
+from registrations.models import Registration
+from tests.factories import BookingFactory, PlatformFactory, RegistrationFactory
+
+pytestmark = pytest.mark.django_db
+
+COLUMNS = ["registration id", "last name", "first name", "email", "organisation", "country", "region",
+           "stakeholder type", "platforms", "sessions", "registered at", "checked in at"]
+
+
+def user_in(group, name="someone"):
+    user = User.objects.create_user(name, password="pw", is_staff=True)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(user_in("Registration staff", "door"))
+    return client
+
+
+def read_csv(response):
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+
+
+@pytest.fixture
+def crowd(seeded):
+    """Ana confirmed on energy, Ben waitlisted on energy (1 seat), Cai on agri-food, Dan cancelled."""
+    energy, agri = seeded.sessions.get(slug="energy-meeting"), seeded.sessions.get(slug="agri-food-meeting")
+    energy.capacity = 1
+    energy.save()
+
+    def person(first, last, sessions, platform):
+        details = {"first_name": first, "last_name": last, "email": f"{first.lower()}@example.org",
+                   "organisation": "Org", "country": "ES", "region": "Basque Country", "stakeholder_type": "research"}
+        return services.register(seeded, details=details, platforms=[platform], sessions=sessions)[0]
+
+    people = {
+        "ana": person("Ana", "Arrieta", [energy], energy.platform),
+        "ben": person("Ben", "Berg", [energy], energy.platform),
+        "cai": person("Cai", "Conti", [agri], agri.platform),
+        "dan": person("Dan", "Dupont", [agri], agri.platform),
+    }
+    services.cancel(people["dan"])
+    return people
+
+
+@pytest.mark.parametrize("path", ["staff/attendees.csv", "staff/", "staff/checkin/", "staff/sessions/energy-meeting/sign-in/"])
+def test_anonymous_staff_urls_lead_to_the_login_page(client, seeded, path):
+    response = client.get(f"/{seeded.slug}/{path}")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/?next=")
+
+
+@pytest.mark.parametrize(
+    "group, csv_status, staff_status, checkin_status",
+    [(None, 403, 403, 403), ("Organisers", 403, 200, 403), ("Registration staff", 200, 200, 200)],
+)
+def test_permission_matrix(client, seeded, group, csv_status, staff_status, checkin_status):
+    client.force_login(user_in(group))
+    assert client.get(f"/{seeded.slug}/staff/attendees.csv").status_code == csv_status
+    assert client.get(f"/{seeded.slug}/staff/").status_code == staff_status
+    assert client.get(f"/{seeded.slug}/staff/checkin/").status_code == checkin_status
+
+
+def test_csv_has_the_columns_and_everyone_still_registered(staff_client, seeded, crowd):
+    response = staff_client.get(f"/{seeded.slug}/staff/attendees.csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="s3-platform-days-2018-attendees-')
+    header, *rows = read_csv(response)
+    assert header == COLUMNS
+    assert [row[1] for row in rows] == ["Arrieta", "Berg", "Conti"]
+    ana = rows[0]
+    assert ana[0] == str(crowd["ana"].pk) and ana[3] == "ana@example.org"
+    assert ana[5] == "Spain" and ana[7] == "Research and academia" and ana[8] == "Energy"
+    assert ana[9] == "Energy Platform meeting (confirmed)" and rows[1][9] == "Energy Platform meeting (waitlisted)"
+    assert ana[10] == crowd["ana"].created_at.astimezone(seeded.tz).strftime("%Y-%m-%d %H:%M") and ana[11] == ""
+
+
+@pytest.mark.parametrize(
+    "query, last_names",
+    [
+        ("session=energy-meeting", ["Arrieta", "Berg"]),
+        ("session=energy-meeting&status=confirmed", ["Arrieta"]),
+        ("session=energy-meeting&status=waitlisted", ["Berg"]),
+        ("platform=agri-food", ["Conti"]),
+        ("platform=energy&status=waitlisted", ["Berg"]),
+        ("status=cancelled", ["Dupont"]),
+        ("session=agri-food-meeting&status=cancelled", ["Dupont"]),
+        ("status=confirmed", ["Arrieta", "Conti"]),
+    ],
+)
+def test_csv_filters_combine(staff_client, seeded, crowd, query, last_names):
+    response = staff_client.get(f"/{seeded.slug}/staff/attendees.csv?{query}")
+    assert [row[1] for row in read_csv(response)[1:]] == last_names
+    for value in query.replace("&", "=").split("=")[1::2]:
+        assert value in response["Content-Disposition"]
+
+
+@pytest.mark.parametrize("query", ["session=nope", "platform=nope", "status=maybe", "session=%00"])
+def test_csv_refuses_unknown_filters_clearly(staff_client, seeded, query):
+    response = staff_client.get(f"/{seeded.slug}/staff/attendees.csv?{query}")
+    assert response.status_code == 400
+
+
+def test_accents_and_non_latin_names_survive_the_round_trip(staff_client, seeded):
+    names = [("Zoë", "Ñúñez-Çelik"), ("Δημήτρης", "Παπαδόπουλος"), ("Ярослава", "Шевченко"), ("明", "李")]
+    for first, last in names:
+        RegistrationFactory(event=seeded, first_name=first, last_name=last, organisation="Universität Zürich")
+    rows = read_csv(staff_client.get(f"/{seeded.slug}/staff/attendees.csv"))[1:]
+    assert sorted((row[2], row[1]) for row in rows) == sorted(names)
+    assert {row[4] for row in rows} == {"Universität Zürich"}
+
+
+def test_a_cell_that_starts_like_a_formula_is_neutralised_in_the_file(staff_client, seeded):
+    RegistrationFactory(event=seeded, first_name="=HYPERLINK(\"http://evil\")", last_name="-2+3", organisation="@SUM(A1)")
+    [row] = read_csv(staff_client.get(f"/{seeded.slug}/staff/attendees.csv"))[1:]
+    assert (row[1], row[2], row[4]) == ("'-2+3", "'=HYPERLINK(\"http://evil\")", "'@SUM(A1)")
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=50))
+def test_neutralise_prefixes_exactly_the_dangerous_cells(value):
+    result = exports.neutralise(value)
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r", "\n"):
+        assert result == "'" + value
+    else:
+        assert result == value
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), min_size=1, max_size=40))
+def test_any_name_comes_out_of_the_export_unchanged_or_neutralised(event, name):
+    Registration.objects.filter(event=event).delete()
+    RegistrationFactory(event=event, first_name=name)
+    body = "".join(exports.csv_rows(event, exports.attendees(event)))
+    [row] = list(csv.reader(io.StringIO(body.removeprefix("\ufeff"), newline="")))[1:]
+    assert row[2] == exports.neutralise(name)
+
+
+def test_the_export_runs_the_same_queries_for_10_and_1000_registrations(staff_client, seeded, django_assert_num_queries):
+    platform = PlatformFactory(slug="energy", name="Energy")
+    session = seeded.sessions.get(slug="joint-conference")
+
+    def add(count):
+        for _ in range(count):
+            BookingFactory(registration=RegistrationFactory(event=seeded, platforms=[platform]), session=session)
+
+    def export():
+        return read_csv(staff_client.get(f"/{seeded.slug}/staff/attendees.csv"))
+
+    add(10)
+    with CaptureQueriesContext(connection) as ten:
+        assert len(export()) == 11
+    add(990)
+    with django_assert_num_queries(len(ten.captured_queries)):
+        assert len(export()) == 1001
+
+
+def test_export_as_an_admin_action_on_selected_registrations(staff_client, seeded, crowd):
+    response = staff_client.post(
+        "/admin/registrations/registration/",
+        {"action": "export_csv", "_selected_action": [crowd["ben"].pk, crowd["cai"].pk]},
+    )
+    assert [row[1] for row in read_csv(response)[1:]] == ["Berg", "Conti"]
+
+
+def test_staff_page_lists_sessions_with_counts_links_and_the_numbers(staff_client, seeded, crowd):
+    html = staff_client.get(f"/{seeded.slug}/staff/").content.decode()
+    assert "3 people registered." in html
+    assert f'href="/{seeded.slug}/staff/attendees.csv?session=energy-meeting"' in html
+    assert f'href="/{seeded.slug}/staff/sessions/energy-meeting/sign-in/"' in html
+    assert '<td class="text-end">1</td>\n    <td class="text-end">1</td>' in html  # energy: 1 confirmed, 1 waiting
+    for title in ("Registrations by platform", "Registrations by kind of stakeholder", "Registrations by country",
+                  "Seats taken, per session", "Registrations per day"):
+        assert title in html
+    assert "<title>Energy: 2</title>" in html and "<td>Spain</td><td class=\"text-end\">3</td>" in html
+    assert "<title>Energy Platform meeting: 100%</title>" in html
+
+
+def test_sign_in_sheet_lists_the_confirmed_in_alphabetical_order(staff_client, seeded, crowd):
+    RegistrationFactory(event=seeded, last_name="Aalto", first_name="Aino")
+    extra = Registration.objects.get(last_name="Aalto")
+    BookingFactory(registration=extra, session=seeded.sessions.get(slug="agri-food-meeting"))
+    html = staff_client.get(f"/{seeded.slug}/staff/sessions/agri-food-meeting/sign-in/").content.decode()
+    assert html.index("AALTO, Aino") < html.index("CONTI, Cai")
+    assert "DUPONT" not in html and "css/print.css" in html
+
+
+def test_check_in_finds_by_code_or_name_and_checks_in_once(staff_client, seeded, crowd):
+    ana = crowd["ana"]
+    html = staff_client.get(f"/{seeded.slug}/staff/checkin/?q={ana.checkin_code.lower()}").content.decode()
+    assert "ARRIETA, Ana" in html and "Energy Platform meeting: Confirmed" in html
+    assert "ARRIETA" in staff_client.get(f"/{seeded.slug}/staff/checkin/?q=arrieta").content.decode()
+    first = staff_client.post(f"/{seeded.slug}/staff/checkin/{ana.pk}/", follow=True).content.decode()
+    assert "Ana Arrieta is checked in." in first
+    ana.refresh_from_db()
+    checked_at = ana.checked_in_at
+    second = staff_client.post(f"/{seeded.slug}/staff/checkin/{ana.pk}/", follow=True).content.decode()
+    assert "was already checked in at" in second and checked_at.astimezone(seeded.tz).strftime("%H:%M") in second
+    ana.refresh_from_db()
+    assert ana.checked_in_at == checked_at
+
+
+def test_a_cancelled_registration_is_not_checked_in(staff_client, seeded, crowd):
+    response = staff_client.post(f"/{seeded.slug}/staff/checkin/{crowd['dan'].pk}/", follow=True)
+    assert "cancelled their registration: not checked in" in response.content.decode()
+    assert Registration.objects.get(pk=crowd["dan"].pk).checked_in_at is None
+
+
+def test_check_in_needs_a_post_with_csrf(seeded, crowd):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user_in("Registration staff", "csrf"))
+    assert client.post(f"/{seeded.slug}/staff/checkin/{crowd['ana'].pk}/").status_code == 403
+    assert client.get(f"/{seeded.slug}/staff/checkin/{crowd['ana'].pk}/").status_code == 405
+    assert Registration.objects.get(pk=crowd["ana"].pk).checked_in_at is None
