@@ -100,7 +100,7 @@ LIVE_BOOKINGS = Prefetch(
 @staff_only("registrations.check_in")
 @event_view
 def checkin(request, event):
-    query = request.GET.get("q", "").strip()[:200].replace("\x00", "")
+    query = request.GET.get("q", "").strip()[:200]
     found = []
     if query:
         words = Q()

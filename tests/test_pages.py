@@ -34,3 +34,8 @@ def test_unknown_event_is_a_404(client, db):
 
 def test_healthz_answers(client, db):
     assert client.get("/healthz").json() == {"database": "ok"}
+
+
+@pytest.mark.parametrize("url", ["/s3-platform-days-2018/agenda/?platform=%00", "/%00/", "/s3-platform-days-2018/staff/checkin/?q=a%00b"])
+def test_nul_bytes_in_addresses_are_a_clean_400(client, seeded, url):
+    assert client.get(url).status_code == 400
