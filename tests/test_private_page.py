@@ -44,8 +44,9 @@ def test_private_page_shows_details_and_bookings_with_status_and_position(client
 
 
 def test_unknown_or_malformed_tokens_are_404(client, seeded, people):
-    for token in ["nope", "A" * 43, "x" * 500, "%00"]:
+    for token in ["nope", "A" * 43, "x" * 500, "%2e%2e", "%C3%A9" * 30]:
         assert client.get(f"/{seeded.slug}/registration/{token}/").status_code == 404
+    assert client.get(f"/{seeded.slug}/registration/%00/").status_code == 400
 
 
 def test_a_token_works_only_for_its_own_event(client, people):
