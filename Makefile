@@ -15,8 +15,10 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+# The browser tests also use axe-core and the Nu Html Checker, from npm (Java runs the latter).
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt package-lock.json | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.txt
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
 
 install: $(VENV)/.installed

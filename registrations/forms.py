@@ -172,6 +172,8 @@ class RegistrationForm(SessionChoiceMixin, forms.ModelForm):
             if isinstance(field, forms.CharField):
                 field.validators.append(reject_control_characters)
         self.fields["region"].required = True
+        # Radio buttons need no "---------" choice: none ticked already means "not chosen".
+        self.fields["stakeholder_type"].choices = Registration.StakeholderType.choices
         self.fields["consent"].label = format_html(
             'I agree that the organisers process my personal data to run the event, as the <a href="{}">privacy notice</a> says.',
             reverse("registrations:privacy", args=[event.slug]),

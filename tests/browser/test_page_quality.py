@@ -1,0 +1,175 @@
+"""Every public page: valid HTML (Nu Html Checker), no axe-core violation of WCAG 2.1 A and AA,
+usable with the keyboard alone, and no horizontal scrolling on a 360 px wide phone.
+
+axe-core and the Nu checker (vnu-jar) come from npm (package.json; `make install-dev`)."""
+import json
+import os
+import re
+import subprocess
+import urllib.error
+import urllib.request
+
+import pytest
+from django.template.loader import render_to_string
+from django.test import Client
+
+from registrations import services
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+AXE = os.path.join(ROOT, "node_modules", "axe-core", "axe.min.js")
+VNU = os.path.join(ROOT, "node_modules", "vnu-jar", "build", "dist", "vnu.jar")
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def pages(live_server, seeded):
+    """(name, URL or rendered HTML) of every public page, with a registration to show."""
+    energy = seeded.sessions.get(slug="energy-meeting")
+    details = {"first_name": "Zoë", "last_name": "Ñúñez", "email": "zoe@example.org", "organisation": "Región de Murcia",
+               "country": "ES", "region": "Murcia", "stakeholder_type": "public_authority"}
+    registration, _ = services.register(seeded, details=details, platforms=[energy.platform], sessions=[energy])
+    booking = registration.bookings.get()
+    base = f"{live_server.url}/{seeded.slug}"
+    thanks = Client()
+    thanks.post(f"/{seeded.slug}/register/", {**details, "email": "other@example.org", "platforms": [energy.platform_id],
+                                              "sessions": [energy.pk], "consent": "on"})
+    return {
+        "event home": f"{base}/",
+        "agenda": f"{base}/agenda/",
+        "agenda filtered": f"{base}/agenda/?platform=energy&day=2018-11-28",
+        "session": f"{base}/agenda/joint-conference/",
+        "register": f"{base}/register/",
+        "register with errors": ("POST", f"{base}/register/"),
+        "thanks": ("COOKIE", f"{base}/register/thanks/", thanks.cookies),
+        "link request": f"{base}/register/link/",
+        "privacy": f"{base}/privacy/",
+        "private page": f"{base}/registration/{registration.token}/",
+        "cancel a session": f"{base}/registration/{registration.token}/cancel/{booking.pk}/",
+        "cancel everything": f"{base}/registration/{registration.token}/cancel/",
+        "404": f"{base}/no-such-page/",
+        "403": ("HTML", render_to_string("403.html", {"event": seeded})),
+        "403 csrf": ("HTML", render_to_string("403_csrf.html", {"event": seeded})),
+        "429": ("HTML", render_to_string("429.html", {"event": seeded})),
+        "500": ("HTML", render_to_string("500.html")),
+    }
+
+
+def open_page(page, live_server, target):
+    """Loads a page into Chromium; returns its HTML source as the server sent it."""
+    if isinstance(target, str):
+        response = page.goto(target)
+        return response.text()
+    kind = target[0]
+    if kind == "HTML":
+        page.goto(live_server.url + "/healthz")  # same origin, so /static/ resolves
+        page.set_content(target[1])
+        return target[1]
+    if kind == "COOKIE":
+        for morsel in target[2].values():
+            page.context.add_cookies([{"name": morsel.key, "value": morsel.value, "url": target[1]}])
+        return page.goto(target[1]).text()
+    # POST: the form sent empty, as a person pressing Register at once would.
+    page.goto(target[1])
+    page.get_by_role("button", name="Register").click()
+    page.wait_for_load_state()
+    return page.content()
+
+
+def test_every_public_page_is_valid_accessible_and_fits_a_phone(browser, live_server, pages, tmp_path):
+    assert os.path.exists(AXE) and os.path.exists(VNU), "run `make install-dev` (npm install) first"
+    # bypass_csp: the test injects axe-core as a script, which our own CSP rightly forbids.
+    context = browser.new_context(viewport={"width": 360, "height": 740}, bypass_csp=True)
+    page = context.new_page()
+    problems, sources = [], {}
+    for name, target in pages.items():
+        html = open_page(page, live_server, target)
+        sources[name] = tmp_path / (re.sub(r"\W+", "-", name) + ".html")
+        sources[name].write_text(html, encoding="utf-8")
+        page.add_script_tag(path=AXE)
+        result = page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+        )
+        for violation in result["violations"]:
+            targets = [node["target"] for node in violation["nodes"]][:3]
+            problems.append(f"{name}: axe {violation['id']} ({violation['impact']}): {violation['help']} {targets}")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 0:
+            problems.append(f"{name}: {overflow} px wider than a 360 px screen")
+    context.close()
+
+    checked = subprocess.run(["java", "-jar", VNU, "--format", "json", "--stdout", *map(str, sources.values())],
+                             capture_output=True, text=True)
+    by_file = {str(path): name for name, path in sources.items()}
+    for message in json.loads(checked.stdout)["messages"]:
+        if message["type"] == "error":
+            name = by_file.get(message.get("url", "").removeprefix("file:"), message.get("url"))
+            problems.append(f"{name}: HTML line {message.get('lastLine')}: {message['message']}")
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_sign_up_form_works_with_the_keyboard_alone(page, live_server, seeded):
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{live_server.url}/{seeded.slug}/register/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+    def tab_to(selector, limit=80):
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            if page.evaluate("s => document.activeElement.matches(s)", selector):
+                return
+        raise AssertionError(f"Tab never reached {selector}")
+
+    tab_to("#id_first_name")
+    page.keyboard.type("Ane")
+    tab_to("#id_last_name")
+    page.keyboard.type("Etxeberria")
+    tab_to("#id_email")
+    page.keyboard.type("ane.keyboard@example.eus")
+    tab_to("#id_organisation")
+    page.keyboard.type("Basque Government")
+    tab_to("#id_country")
+    page.keyboard.type("Spain")
+    tab_to("#id_region")
+    page.keyboard.type("Basque Country")
+    tab_to("input[name=stakeholder_type]")
+    page.keyboard.press("Space")
+    tab_to("input[name=platforms]")
+    page.keyboard.press("Space")
+    tab_to("input[name=sessions]")
+    page.keyboard.press("Space")
+    tab_to("#id_consent")
+    page.keyboard.press("Space")
+    tab_to("input[type=submit], button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/register/thanks/$"))
+    assert "Thank you, Ane" in page.locator("main").inner_text()
+
+
+def test_after_a_failed_submit_focus_is_on_the_first_field_to_fix(page, live_server, seeded):
+    page.goto(f"{live_server.url}/{seeded.slug}/register/")
+    page.get_by_label(re.compile(r"^\s*First name")).fill("Ane")
+    page.get_by_role("button", name="Register").click()
+    page.wait_for_load_state()
+    focused = page.evaluate("[document.activeElement.id, document.activeElement.getAttribute('aria-describedby')]")
+    assert focused == ["id_last_name", "id_last_name_error"]
+    assert page.locator("#id_last_name_error").inner_text() == "This field is required."
+
+
+def test_pages_fetch_nothing_from_other_sites(page, live_server, seeded):
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    for path in ("/", "/agenda/", "/register/"):
+        page.goto(f"{live_server.url}/{seeded.slug}{path}")
+    assert requested and all(url.startswith(live_server.url) for url in requested), requested
+
+
+def test_error_pages_come_in_the_sites_look(live_server, seeded):
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(f"{live_server.url}/{seeded.slug}/no-such-page/")
+    html = raised.value.read().decode()
+    assert raised.value.code == 404 and "Page not found" in html and "bootstrap.min.css" in html
