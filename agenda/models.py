@@ -34,6 +34,9 @@ class Event(models.Model):
     registration_opens = models.DateTimeField(null=True, blank=True, help_text="Empty: open now.")
     registration_closes = models.DateTimeField(null=True, blank=True, help_text="Empty: never closes.")
     description = models.TextField(blank=True)
+    retention_days = models.PositiveIntegerField(
+        default=365, help_text="Days after the event before `manage.py anonymise_registrations` anonymises its registrations."
+    )
 
     class Meta:
         ordering = ["start_date", "name"]
@@ -61,6 +64,10 @@ class Event(models.Model):
     def days(self):
         count = (self.end_date - self.start_date).days + 1
         return [self.start_date + datetime.timedelta(days=offset) for offset in range(count)]
+
+    @property
+    def retention_ends(self):
+        return self.end_date + datetime.timedelta(days=self.retention_days)
 
     def registration_state(self, now=None):
         """'open', 'not_yet' or 'closed': the registration period alone decides."""

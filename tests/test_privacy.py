@@ -1,0 +1,59 @@
+"""Data protection: anonymisation after the retention period, and the personal data export."""
+import datetime
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from registrations import services
+from registrations.models import Registration
+from tests.factories import BookingFactory, RegistrationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_anonymising_keeps_the_counts_and_removes_the_person(seeded):
+    energy = seeded.sessions.get(slug="energy-meeting")
+    ana = RegistrationFactory(event=seeded, first_name="Ana", email="ana@example.org", organisation="Junta",
+                              dietary_needs="vegan", country="ES", region="Andalusia")
+    BookingFactory(registration=ana, session=energy)
+    services.resend_confirmations(Registration.objects.filter(pk=ana.pk))
+    old_token = ana.token
+    seeded.retention_days = 0  # 2018 + 0 days: long past
+    seeded.save()
+    assert "1 registrations anonymised" in run("anonymise_registrations")
+    ana.refresh_from_db()
+    assert (ana.first_name, ana.last_name, ana.organisation, ana.dietary_needs) == ("Anonymised", "", "", "")
+    assert ana.email == f"anonymised-{ana.pk}@invalid" and ana.token != old_token
+    assert (ana.country.code, ana.region, ana.stakeholder_type) == ("ES", "Andalusia", "public_authority")
+    assert ana.bookings.get().status == "confirmed" and ana.platforms.count() == 1
+    assert set(ana.emails.values_list("to_address", flat=True)) == {ana.email}
+    assert "0 registrations anonymised" in run("anonymise_registrations")  # once is enough
+
+
+def test_events_within_their_retention_period_are_left_alone(seeded):
+    RegistrationFactory(event=seeded, first_name="Ana")
+    seeded.retention_days = (datetime.date.today() - seeded.end_date).days + 30
+    seeded.save()
+    assert "registrations anonymised" not in run("anonymise_registrations")
+    assert Registration.objects.get().first_name == "Ana"
+
+
+def test_personal_data_export_holds_everything_about_one_address(seeded):
+    energy = seeded.sessions.get(slug="energy-meeting")
+    ana = RegistrationFactory(event=seeded, email="Ana@Example.org", dietary_needs="no nuts")
+    BookingFactory(registration=ana, session=energy)
+    RegistrationFactory(event=seeded, email="someone.else@example.org")
+    data = json.loads(run("export_personal_data", "ana@example.org"))
+    [registration] = data["registrations"]
+    assert registration["email"] == "Ana@Example.org" and registration["dietary_needs"] == "no nuts"
+    assert registration["bookings"] == [{"session": "Energy Platform meeting", "status": "confirmed",
+                                         "since": ana.bookings.get().created_at.isoformat()}]
+    assert "someone.else" not in json.dumps(data)
