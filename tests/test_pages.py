@@ -33,7 +33,7 @@ def test_unknown_event_is_a_404(client, db):
 
 
 def test_healthz_answers(client, db):
-    assert client.get("/healthz").json() == {"database": "ok"}
+    assert client.get("/healthz").json() == {"database": "ok", "broker": "none (tasks run in-process)"}
 
 
 @pytest.mark.parametrize("url", ["/s3-platform-days-2018/agenda/?platform=%00", "/%00/", "/s3-platform-days-2018/staff/checkin/?q=a%00b"])
