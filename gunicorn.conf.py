@@ -8,9 +8,6 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 
 # Attendee exports stream for a while; 120 s is ample for 100,000 registrations.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 120))
 graceful_timeout = 30
-# Recycle workers now and then, so no slow leak can grow without bound.
-max_requests = 2000
-max_requests_jitter = 200
 # One line per request, on stdout.
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'

@@ -31,6 +31,7 @@ def environment(database_url, port, **extra):
         "RATE_LIMIT_POSTS": "1000000",
         "SITE_URL": f"http://127.0.0.1:{port}",
         "LOG_LEVEL": "WARNING",
+        "HTTPS": "0",  # plain HTTP on loopback; production sits behind TLS
         **extra,
     }
 
@@ -45,7 +46,8 @@ def manage(*args, env):
 
 
 def fresh_database(env):
-    """Drops and creates the database of env's DATABASE_URL, migrates it, loads the 2018 event."""
+    """Drops and creates the database of env's DATABASE_URL, migrates it, loads the 2018 event,
+    collects the static files."""
     url = env["DATABASE_URL"]
     name = urllib.parse.urlsplit(url).path.lstrip("/")
     maintenance = url.rsplit("/", 1)[0] + "/postgres"
@@ -53,6 +55,7 @@ def fresh_database(env):
         subprocess.run(["psql", maintenance, "-qc", sql], check=True, stderr=subprocess.DEVNULL)
     manage("migrate", "--noinput", env=env)
     manage("load_s3days", env=env)
+    manage("collectstatic", "--noinput", env=env)  # hashed, compressed static files, as in production
 
 
 def session_ids(env):

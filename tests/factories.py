@@ -2,6 +2,7 @@ import datetime
 import zoneinfo
 
 import factory
+from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from agenda.models import Event, Platform, Room, Session, Speaker
@@ -96,3 +97,12 @@ class BookingFactory(factory.django.DjangoModelFactory):
     registration = factory.SubFactory(RegistrationFactory)
     session = factory.SubFactory(SessionFactory, event=factory.SelfAttribute("..registration.event"))
     status = Booking.Status.CONFIRMED
+
+
+def staff_user(group_name=None, username="staff"):
+    """A staff account in one of the groups the migrations create ("Organisers",
+    "Registration staff"), or in none."""
+    user = User.objects.create_user(username, password="pw", is_staff=True)
+    if group_name:
+        user.groups.add(Group.objects.get(name=group_name))
+    return user

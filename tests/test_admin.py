@@ -1,11 +1,17 @@
 """The organisers' admin: who sees what, and changelists whose query count does not grow."""
 import pytest
-from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import BookingFactory, EventFactory, PlatformFactory, RegistrationFactory, SessionFactory
+from tests.factories import (
+    BookingFactory,
+    EventFactory,
+    PlatformFactory,
+    RegistrationFactory,
+    SessionFactory,
+    staff_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -21,16 +27,9 @@ CHANGELISTS = [
 ]
 
 
-def member_of(group_name, username="member"):
-    user = User.objects.create_user(username, password="pw", is_staff=True)
-    if group_name:
-        user.groups.add(Group.objects.get(name=group_name))
-    return user
-
-
 @pytest.fixture
 def organiser_client(client):
-    client.force_login(member_of("Organisers"))
+    client.force_login(staff_user("Organisers"))
     return client
 
 
@@ -74,7 +73,7 @@ def test_changelist_queries_do_not_grow_with_rows(organiser_client, django_asser
 
 def test_user_in_neither_group_cannot_see_registrations(client):
     RegistrationFactory()
-    client.force_login(member_of(None, "outsider"))
+    client.force_login(staff_user(None, "outsider"))
     assert client.get(reverse("admin:registrations_registration_changelist")).status_code == 403
 
 
@@ -84,7 +83,7 @@ def test_anonymous_is_sent_to_the_login_page(client):
 
 
 def test_only_registration_staff_hold_the_export_permission():
-    staff, organiser, outsider = member_of("Registration staff", "s"), member_of("Organisers", "o"), member_of(None)
+    staff, organiser, outsider = staff_user("Registration staff", "s"), staff_user("Organisers", "o"), staff_user(None)
     assert staff.has_perm("registrations.export_attendees")
     assert not organiser.has_perm("registrations.export_attendees")
     assert not outsider.has_perm("registrations.export_attendees")
@@ -99,7 +98,7 @@ def test_resend_confirmation_action_queues_one_email_per_active_registration(cli
     from registrations.models import OutgoingEmail
 
     active, cancelled = RegistrationFactory(), RegistrationFactory(status="cancelled")
-    client.force_login(member_of("Registration staff"))
+    client.force_login(staff_user("Registration staff"))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("admin:registrations_registration_changelist"),
@@ -121,7 +120,7 @@ def test_retry_failed_emails_action_gives_failed_rows_new_attempts(client, djang
                                           to_address=registration.email, status="failed", attempts=6)
     sent = OutgoingEmail.objects.create(registration=registration, kind="confirmation", to_address=registration.email,
                                         status="sent", attempts=1, sent_at=failed.created_at)
-    client.force_login(member_of("Organisers"))
+    client.force_login(staff_user("Organisers"))
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("admin:registrations_outgoingemail_changelist"),
                     {"action": "retry", "_selected_action": [failed.pk, sent.pk]})

@@ -4,7 +4,6 @@ import datetime
 import icalendar
 import pytest
 import vobject
-from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,7 +11,7 @@ from django.urls import reverse
 
 from agenda.models import Session
 from registrations.models import OutgoingEmail
-from tests.factories import BookingFactory, RegistrationFactory, SessionFactory, SpeakerFactory
+from tests.factories import BookingFactory, RegistrationFactory, SessionFactory, SpeakerFactory, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -167,9 +166,7 @@ def test_pages_and_feeds_run_the_same_queries_for_10_and_300_sessions(client, se
 
 
 def organiser_client(client):
-    organiser = User.objects.create_user("org", password="pw", is_staff=True)
-    organiser.groups.add(Group.objects.get(name="Organisers"))
-    client.force_login(organiser)
+    client.force_login(staff_user("Organisers"))
     return client
 
 

@@ -1,9 +1,10 @@
 """No input gives a server error: arbitrary query strings and path segments on every page."""
 import pytest
-from django.contrib.auth.models import Group, User
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.factories import staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -18,10 +19,8 @@ text = st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
 @pytest.fixture
 def staff(seeded, settings):
     settings.RATE_LIMIT_POSTS = 1_000_000
-    user = User.objects.create_user("fuzz", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Registration staff"))
     client = Client(raise_request_exception=False)
-    client.force_login(user)
+    client.force_login(staff_user("Registration staff", "fuzz"))
     return client
 
 

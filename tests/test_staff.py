@@ -3,7 +3,6 @@ import csv
 import io
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +10,7 @@ from hypothesis import strategies as st
 
 from registrations import exports, services
 from registrations.models import Registration
-from tests.factories import BookingFactory, PlatformFactory, RegistrationFactory
+from tests.factories import BookingFactory, PlatformFactory, RegistrationFactory, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -19,16 +18,9 @@ COLUMNS = ["registration id", "last name", "first name", "email", "organisation"
            "stakeholder type", "platforms", "sessions", "registered at", "checked in at"]
 
 
-def user_in(group, name="someone"):
-    user = User.objects.create_user(name, password="pw", is_staff=True)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 @pytest.fixture
 def staff_client(client):
-    client.force_login(user_in("Registration staff", "door"))
+    client.force_login(staff_user("Registration staff", "door"))
     return client
 
 
@@ -71,7 +63,7 @@ def test_anonymous_staff_urls_lead_to_the_login_page(client, seeded, path):
     [(None, 403, 403, 403), ("Organisers", 403, 200, 403), ("Registration staff", 200, 200, 200)],
 )
 def test_permission_matrix(client, seeded, group, csv_status, staff_status, checkin_status):
-    client.force_login(user_in(group))
+    client.force_login(staff_user(group))
     assert client.get(f"/{seeded.slug}/staff/attendees.csv").status_code == csv_status
     assert client.get(f"/{seeded.slug}/staff/").status_code == staff_status
     assert client.get(f"/{seeded.slug}/staff/checkin/").status_code == checkin_status
@@ -226,7 +218,7 @@ def test_check_in_needs_a_post_with_csrf(seeded, crowd):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
-    client.force_login(user_in("Registration staff", "csrf"))
+    client.force_login(staff_user("Registration staff", "csrf"))
     assert client.post(f"/{seeded.slug}/staff/checkin/{crowd['ana'].pk}/").status_code == 403
     assert client.get(f"/{seeded.slug}/staff/checkin/{crowd['ana'].pk}/").status_code == 405
     assert Registration.objects.get(pk=crowd["ana"].pk).checked_in_at is None

@@ -5,7 +5,6 @@ platform's partnerships) only together with that parent: so a second run changes
 what organisers have edited, renamed or deleted since stays as they left it.
 """
 import datetime
-import zoneinfo
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
