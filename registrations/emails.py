@@ -53,7 +53,9 @@ def _session_ids(context):
 def build_message(email):
     context = email_context(email)
     with timezone.override(context["event"].tz):
-        subject = " ".join(render_to_string(f"emails/{email.kind}_subject.txt", context).split())
+        subject = settings.EMAIL_SUBJECT_PREFIX + " ".join(
+            render_to_string(f"emails/{email.kind}_subject.txt", context).split()
+        )
         text = render_to_string(f"emails/{email.kind}.txt", context)
         html = render_to_string(f"emails/{email.kind}.html", context)
     message = EmailMultiAlternatives(

@@ -186,6 +186,8 @@ def parse_email_url(url):
 globals().update(parse_email_url(env_str("EMAIL_URL")))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "S3 Platform Days <no-reply@s3days.example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Put before every subject, e.g. "[JRC] "; the subjects themselves are templates/emails/*_subject.txt.
+EMAIL_SUBJECT_PREFIX = env_str("EMAIL_SUBJECT_PREFIX")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -191,3 +191,11 @@ def test_another_events_registration_does_not_block_the_email(platform):
     RegistrationFactory(event=first, email="ana@example.org")
     registration = sign_up(second, platform, [], "ana@example.org")
     assert registration.event == second
+
+
+def test_sender_and_subject_prefix_come_from_the_settings(event, platform, settings):
+    settings.DEFAULT_FROM_EMAIL = "JRC S3 <s3@example.eu>"
+    settings.EMAIL_SUBJECT_PREFIX = "[S3] "
+    sign_up(event, platform, [], "ana@example.org")
+    [message] = mail.outbox
+    assert message.from_email == "JRC S3 <s3@example.eu>" and message.subject.startswith("[S3] ")

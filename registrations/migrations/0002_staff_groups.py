@@ -15,7 +15,11 @@ def create_groups(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, verbosity=0)
         app_config.models_module = None
+    make_groups(apps)
 
+
+def make_groups(apps):
+    """Also called by the tests, after a flush of the test database has removed the groups."""
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
 

@@ -173,3 +173,28 @@ def test_error_pages_come_in_the_sites_look(live_server, seeded):
         urllib.request.urlopen(f"{live_server.url}/{seeded.slug}/no-such-page/")
     html = raised.value.read().decode()
     assert raised.value.code == 404 and "Page not found" in html and "bootstrap.min.css" in html
+
+
+def test_staff_pages_are_accessible_and_fit_a_phone(browser, live_server, seeded):
+    from tests.factories import staff_user
+
+    client = Client()
+    client.force_login(staff_user("Registration staff", "door"))
+    registration, _ = services.register(
+        seeded, details={"first_name": "Ane", "last_name": "E", "email": "ane@example.org", "organisation": "O",
+                         "country": "ES", "region": "R", "stakeholder_type": "research"},
+        platforms=[seeded.sessions.get(slug="energy-meeting").platform], sessions=[seeded.sessions.get(slug="energy-meeting")])
+    context = browser.new_context(viewport={"width": 360, "height": 740}, bypass_csp=True)
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    page = context.new_page()
+    problems = []
+    for path in ("staff/", f"staff/checkin/?q={registration.checkin_code}", "staff/sessions/energy-meeting/sign-in/"):
+        page.goto(f"{live_server.url}/{seeded.slug}/{path}")
+        page.add_script_tag(path=AXE)
+        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
+        problems += [f"{path}: {violation['id']}: {violation['help']}" for violation in result["violations"]]
+        # The sign-in sheet is made for A4 paper, not for phones.
+        if "sign-in" not in path and page.evaluate("document.documentElement.scrollWidth - window.innerWidth") > 0:
+            problems.append(f"{path}: wider than 360 px")
+    context.close()
+    assert problems == [], "\n".join(problems)
