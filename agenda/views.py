@@ -17,7 +17,6 @@ from agenda.decorators import event_view
 from agenda.models import Event, Platform
 
 SLUG = re.compile(r"[-a-z0-9]{1,60}")
-DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def event_list(request):
@@ -55,11 +54,11 @@ def agenda_filters(request):
     """The platform slug and day asked for in the query string; anything malformed is ignored
     (and cannot make cache keys of its own)."""
     platform = request.GET.get("platform", "")
-    day = request.GET.get("day", "")
-    return (
-        platform if SLUG.fullmatch(platform) else "",
-        day if DAY.fullmatch(day) else "",
-    )
+    try:
+        day = datetime.date.fromisoformat(request.GET.get("day", "")).isoformat()
+    except ValueError:  # empty, malformed, or no such date (2018-02-30)
+        day = ""
+    return platform if SLUG.fullmatch(platform) else "", day
 
 
 def agenda(request, event_slug):

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 
 from agenda import admin as agenda_admin
-from agenda.models import Event, Session
+from agenda.models import Event, Room, Session
 from registrations import exports, outbox, services
 from registrations.staff import csv_response
 from registrations.models import Booking, OutgoingEmail, Registration
@@ -53,11 +53,16 @@ class RegistrationAdmin(admin.ModelAdmin):
     ]
     list_filter = ["event", "platforms", "stakeholder_type", "country", "status"]
     search_fields = ["first_name", "last_name", "email", "organisation"]
-    readonly_fields = ["token", "checkin_code", "created_at", "updated_at", "consent_given_at", "listed_consent_at"]
+    # Status and seats change only through services.py (the actions below, the private page),
+    # which keeps the waitlists in order and tells the participant.
+    readonly_fields = [
+        "event", "status", "token", "checkin_code", "checked_in_at", "created_at", "updated_at",
+        "consent_given_at", "listed_consent_at",
+    ]
     filter_horizontal = ["platforms", "partnerships"]
     inlines = [BookingInline, OutgoingEmailInline]
     date_hierarchy = "created_at"
-    actions = ["resend_confirmation", "export_csv"]
+    actions = ["resend_confirmation", "cancel_registrations", "export_csv"]
 
     def has_export_permission(self, request):
         return request.user.has_perm("registrations.export_attendees")
@@ -72,10 +77,25 @@ class RegistrationAdmin(admin.ModelAdmin):
         [event] = events
         return csv_response(event, queryset, exports.file_name(event, status="selected"))
 
-    @admin.action(description="Resend the confirmation email", permissions=["view"])
+    @admin.action(description="Resend the confirmation email", permissions=["change"])
     def resend_confirmation(self, request, queryset):
         count = services.resend_confirmations(queryset)
         self.message_user(request, f"{count} confirmation emails queued.", messages.SUCCESS)
+
+    @admin.action(description="Cancel the selected registrations (frees their seats)", permissions=["change"])
+    def cancel_registrations(self, request, queryset):
+        for registration in queryset:
+            services.cancel(registration)
+        self.message_user(request, f"{queryset.count()} registrations cancelled.", messages.SUCCESS)
+
+    def delete_model(self, request, obj):
+        # Deleting bookings would free seats without promoting anyone: cancel first.
+        services.cancel(obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for registration in queryset:
+            self.delete_model(request, registration)
 
     def get_queryset(self, request):
         return (
@@ -104,22 +124,24 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     list_select_related = ["registration"]
     actions = ["retry"]
 
-    @admin.action(description="Retry the selected failed emails", permissions=["view"])
+    @admin.action(description="Retry the selected failed emails", permissions=["change"])
     def retry(self, request, queryset):
         count = outbox.retry_failed(queryset)
         self.message_user(request, f"{count} failed emails queued again.", messages.SUCCESS)
 
 
-# The agenda's admin, plus what only this app knows: who is booked on a session that moves.
+# The agenda's admin, plus what only this app knows: who is booked on a session that moves,
+# and who waits for the seats a larger capacity (of the session or its room) frees.
 admin.site.unregister(Session)
 admin.site.unregister(Event)
+admin.site.unregister(Room)
 
 
 @admin.register(Session)
 class SessionAdmin(agenda_admin.SessionAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        tell_participants_if_moved(request, self, [obj])
+        after_sessions_saved(request, self, [obj])
 
 
 @admin.register(Event)
@@ -127,11 +149,21 @@ class EventAdmin(agenda_admin.EventAdmin):
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
         if formset.model is Session:
-            tell_participants_if_moved(request, self, [session for session, _ in formset.changed_objects])
+            after_sessions_saved(request, self, [session for session, _ in formset.changed_objects])
 
 
-def tell_participants_if_moved(request, model_admin, sessions):
+@admin.register(Room)
+class RoomAdmin(agenda_admin.RoomAdmin):
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        after_sessions_saved(request, self, list(obj.sessions.all()))
+
+
+def after_sessions_saved(request, model_admin, sessions):
     for session in sessions:
+        promoted = services.promote_waitlist(session)
+        if promoted:
+            model_admin.message_user(request, f"“{session}”: {len(promoted)} people confirmed from the waitlist.")
         if getattr(session, "moved", False):
             count = services.notify_session_moved(session)
             model_admin.message_user(request, f"“{session}” moved: {count} booked participants will get an email.")

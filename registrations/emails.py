@@ -14,18 +14,6 @@ from agenda.models import Session
 from registrations.models import Booking
 
 
-def booking_lines(registration):
-    """The participant's live bookings, in programme order, with waitlist positions."""
-    bookings = (
-        Booking.objects.filter(registration=registration)
-        .exclude(status=Booking.Status.CANCELLED)
-        .with_waitlist_position()
-        .select_related("session__room")
-        .order_by("session__starts_at", "session__title")
-    )
-    return list(bookings)
-
-
 def email_context(email):
     registration = email.registration
     event = registration.event
@@ -36,7 +24,7 @@ def email_context(email):
         "email": email,
         "registration": registration,
         "event": event,
-        "bookings": booking_lines(registration),
+        "bookings": list(registration.bookings.live()),
         "manage_url": settings.SITE_URL + registration.get_absolute_url(),
         "event_url": settings.SITE_URL + event.get_absolute_url(),
         "added": [session_titles[pk] for pk in email.context.get("added", []) if pk in session_titles],

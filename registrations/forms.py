@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django_countries import countries
 
 from agenda.models import Partnership, Platform, Session
-from registrations.models import Registration
+from registrations.models import Booking, Registration
 
 ALLOWED_CONTROL_CHARACTERS = {"\t", "\n", "\r"}
 
@@ -215,7 +215,7 @@ class ChangeSessionsForm(SessionChoiceMixin, forms.Form):
         self.add_sessions_field(event)
         if not self.is_bound:
             self.initial["sessions"] = list(
-                registration.bookings.exclude(status="cancelled").values_list("session_id", flat=True)
+                registration.bookings.exclude(status=Booking.Status.CANCELLED).values_list("session_id", flat=True)
             )
         self.helper = FormHelper()
         self.helper.form_action = reverse("registrations:change_sessions", args=[event.slug, registration.token])

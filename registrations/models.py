@@ -90,17 +90,26 @@ class Registration(models.Model):
 
 
 class BookingQuerySet(models.QuerySet):
+    def live(self):
+        """Seats and waitlist places (not cancelled ones), in programme order, with positions."""
+        return (
+            self.exclude(status=Booking.Status.CANCELLED)
+            .with_waitlist_position()
+            .select_related("session__room")
+            .order_by("session__starts_at", "session__title")
+        )
+
     def with_waitlist_position(self):
         """Annotates waitlist_position: 1 for the first in line, None for non-waitlisted."""
         ahead = (
-            Booking.objects.filter(session=OuterRef("session"), status="waitlisted", id__lte=OuterRef("id"))
+            Booking.objects.filter(session=OuterRef("session"), status=Booking.Status.WAITLISTED, id__lte=OuterRef("id"))
             .order_by()
             .values("session")
             .annotate(count=Count("id"))
             .values("count")
         )
         return self.annotate(
-            waitlist_position=Case(When(status="waitlisted", then=Subquery(ahead)), default=None)
+            waitlist_position=Case(When(status=Booking.Status.WAITLISTED, then=Subquery(ahead)), default=None)
         )
 
 

@@ -12,10 +12,11 @@ import smtplib
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from registrations.emails import build_message
-from registrations.models import OutgoingEmail
+from registrations.models import OutgoingEmail, Registration
 
 log = logging.getLogger(__name__)
 
@@ -107,11 +108,14 @@ def _record(email, status, error, next_attempt_at=None):
 
 
 def retry_failed(emails):
-    """Gives failed emails a fresh set of attempts (e.g. after the address was corrected)."""
+    """Gives failed emails a fresh set of attempts, to the registration's current address (it
+    may have been corrected since)."""
     with transaction.atomic():
         ids = list(emails.filter(status=FAILED).select_for_update().values_list("id", flat=True))
+        current_address = Registration.objects.filter(pk=OuterRef("registration_id")).values("email")[:1]
         OutgoingEmail.objects.filter(pk__in=ids).update(
-            status=QUEUED, attempts=0, next_attempt_at=timezone.now(), updated_at=timezone.now()
+            status=QUEUED, attempts=0, to_address=Subquery(current_address), next_attempt_at=timezone.now(),
+            updated_at=timezone.now(),
         )
         for email_id in ids:
             transaction.on_commit(lambda email_id=email_id: enqueue(email_id))

@@ -2,10 +2,13 @@
 
 Views, admin actions, tasks and tests call these; each owns its transaction.
 
-Seats: every path that gives or frees a seat first locks the sessions concerned with
-SELECT ... FOR UPDATE, in primary-key order (one fixed order, so two transactions can never
-wait on each other in a cycle), then counts and writes. On SQLite the IMMEDIATE transaction
-mode (settings.py) serialises writers instead.
+Locks, always in this order so two transactions never wait on each other in a cycle: the
+participant's Registration row (changes of one person happen one at a time), then the sessions
+concerned, in primary-key order (SELECT ... FOR UPDATE); only then are seats counted and
+bookings written. On SQLite the IMMEDIATE transaction mode (settings.py) serialises writers.
+A free seat never goes to a newcomer while someone waits for it: book() fills it from the
+waitlist first, so seats freed behind our back (an organiser raising a capacity) are handed
+out in order too.
 
 Emails: each change writes its outbox rows in the same transaction, and hands their ids to
 Celery only after commit (registrations/outbox.py).
@@ -36,6 +39,7 @@ def count_confirmed(session):
 
 def book(registration, session, replace_cancelled=True):
     """A seat while the (locked) session has one, else the end of its waitlist."""
+    _promote(session)
     limit = session.seat_limit
     status = CONFIRMED if limit is None or count_confirmed(session) < limit else WAITLISTED
     if replace_cancelled:
@@ -66,7 +70,8 @@ def register(event, *, details, platforms, sessions, partnerships=(), listed=Fal
             existing = Registration.objects.filter(event=event, email__iexact=email).first()
             if existing is None:
                 raise
-            outbox.queue(existing, OutgoingEmail.Kind.PRIVATE_LINK)
+            if not existing.is_cancelled:
+                outbox.queue(existing, OutgoingEmail.Kind.PRIVATE_LINK)
             return existing, False
 
 
@@ -123,12 +128,24 @@ def resend_confirmations(registrations):
     return len(active)
 
 
+def lock_registration(registration):
+    """The registration, locked; None if it was cancelled meanwhile."""
+    locked = Registration.objects.select_for_update().get(pk=registration.pk)
+    return None if locked.is_cancelled else locked
+
+
 @transaction.atomic
 def change_sessions(registration, sessions):
-    """Keeps the bookings of sessions still chosen, books the new ones, cancels the rest."""
+    """Keeps the bookings of sessions still chosen, books the new ones, cancels the rest. Only
+    registrable sessions change here: a booking of a session an organiser has since closed to
+    booking stays as it is."""
+    registration = lock_registration(registration)
+    if registration is None:
+        return None
     wanted = {session.pk for session in sessions}
     current = {
-        booking.session_id: booking for booking in registration.bookings.exclude(status=CANCELLED).select_for_update()
+        booking.session_id: booking
+        for booking in registration.bookings.exclude(status=CANCELLED).filter(session__registrable=True)
     }
     if wanted == set(current):
         return registration
@@ -147,8 +164,10 @@ def change_sessions(registration, sessions):
 @transaction.atomic
 def cancel_booking(booking):
     """Gives up one session; the first person on its waitlist gets the seat."""
+    if lock_registration(booking.registration) is None:
+        return booking
     [session] = lock_sessions([booking.session_id])
-    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    booking = Booking.objects.get(pk=booking.pk)
     if booking.status == CANCELLED:
         return booking
     _cancel_booking(booking, session)
@@ -159,9 +178,10 @@ def cancel_booking(booking):
 @transaction.atomic
 def cancel(registration):
     """Cancels the whole registration; its private link stops working."""
-    registration = Registration.objects.select_for_update().get(pk=registration.pk)
-    if registration.is_cancelled:
-        return registration
+    locked = lock_registration(registration)
+    if locked is None:
+        return Registration.objects.get(pk=registration.pk)
+    registration = locked
     bookings = {booking.session_id: booking for booking in registration.bookings.exclude(status=CANCELLED)}
     for session in lock_sessions(bookings):
         _cancel_booking(bookings[session.pk], session)

@@ -110,20 +110,11 @@ def active_registration(event, token):
     )
 
 
-def live_bookings(registration):
-    return list(
-        registration.bookings.exclude(status=Booking.Status.CANCELLED)
-        .with_waitlist_position()
-        .select_related("session__room")
-        .order_by("session__starts_at", "session__title")
-    )
-
-
 def render_manage(request, event, registration, form, status=200):
     context = {
         "event": event,
         "registration": registration,
-        "bookings": live_bookings(registration),
+        "bookings": list(registration.bookings.live()),
         "platforms": registration.platforms.all(),
         "form": form,
         "can_change": event.registration_state() == "open",
@@ -184,7 +175,7 @@ def cancel_registration(request, event, token):
 @event_view
 def my_agenda_ics(request, event, token):
     registration = active_registration(event, token)
-    sessions = [booking.session for booking in live_bookings(registration) if booking.status == Booking.Status.CONFIRMED]
+    sessions = [booking.session for booking in registration.bookings.live().filter(status=Booking.Status.CONFIRMED)]
     response = HttpResponse(
         build_calendar(event, sessions, f"{event.name}: my agenda"), content_type="text/calendar; charset=utf-8"
     )

@@ -120,14 +120,56 @@ def test_retry_failed_emails_action_gives_failed_rows_new_attempts(client, djang
                                           to_address=registration.email, status="failed", attempts=6)
     sent = OutgoingEmail.objects.create(registration=registration, kind="confirmation", to_address=registration.email,
                                         status="sent", attempts=1, sent_at=failed.created_at)
-    client.force_login(staff_user("Organisers"))
+    registration.email = "corrected@example.org"  # the address was wrong; staff fixed it
+    registration.save()
+    client.force_login(staff_user("Registration staff"))
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("admin:registrations_outgoingemail_changelist"),
                     {"action": "retry", "_selected_action": [failed.pk, sent.pk]})
     failed.refresh_from_db()
     sent.refresh_from_db()
-    assert (failed.status, failed.attempts) == ("sent", 1)
+    assert (failed.status, failed.attempts, failed.to_address) == ("sent", 1, "corrected@example.org")
     assert (sent.status, sent.attempts) == ("sent", 1)
+
+
+def test_organisers_cannot_mass_email_participants(client):
+    from registrations.models import OutgoingEmail
+
+    registration = RegistrationFactory()
+    client.force_login(staff_user("Organisers"))
+    client.post(reverse("admin:registrations_registration_changelist"),
+                {"action": "resend_confirmation", "_selected_action": [registration.pk]})
+    assert not OutgoingEmail.objects.exists()
+
+
+def test_registration_staff_correct_details_but_not_the_status(client):
+    registration = RegistrationFactory(email="typo@exmaple.org")
+    client.force_login(staff_user("Registration staff"))
+    url = reverse("admin:registrations_registration_change", args=[registration.pk])
+    form = client.get(url).context["adminform"].form
+    assert "status" not in form.fields and "email" in form.fields
+
+
+def test_raising_a_capacity_in_the_admin_confirms_the_waitlist_in_order(client):
+    from registrations import services
+
+    session = SessionFactory(capacity=1)
+    platform = PlatformFactory(slug="energy", name="Energy")
+    people = []
+    for name in ["ana", "ben", "cai"]:
+        details = {"first_name": name, "last_name": "X", "email": f"{name}@example.org", "organisation": "O",
+                   "country": "ES", "region": "", "stakeholder_type": "other"}
+        people.append(services.register(session.event, details=details, platforms=[platform], sessions=[session])[0])
+    client.force_login(staff_user("Organisers"))
+    local = session.starts_at.astimezone(session.event.tz)
+    end = session.ends_at.astimezone(session.event.tz)
+    response = client.post(reverse("admin:agenda_session_change", args=[session.pk]), {
+        "event": session.event_id, "title": session.title, "slug": session.slug, "kind": session.kind,
+        "room": session.room_id, "starts_at_0": f"{local:%Y-%m-%d}", "starts_at_1": f"{local:%H:%M}",
+        "ends_at_0": f"{end:%Y-%m-%d}", "ends_at_1": f"{end:%H:%M}", "capacity": "2", "registrable": "on",
+    }, follow=True)
+    assert "1 people confirmed from the waitlist" in response.content.decode()
+    assert [person.bookings.get().status for person in people] == ["confirmed", "confirmed", "waitlisted"]
 
 
 def test_outbox_list_filters_by_status_and_kind(organiser_client):

@@ -2,6 +2,7 @@
 import pytest
 from django.core import mail
 
+from agenda.models import Session
 from registrations import services
 from registrations.models import Booking, OutgoingEmail, Registration
 from tests.factories import EventFactory, PlatformFactory, RegistrationFactory, SessionFactory
@@ -199,3 +200,35 @@ def test_sender_and_subject_prefix_come_from_the_settings(event, platform, setti
     sign_up(event, platform, [], "ana@example.org")
     [message] = mail.outbox
     assert message.from_email == "JRC S3 <s3@example.eu>" and message.subject.startswith("[S3] ")
+
+
+def test_a_newcomer_never_takes_a_seat_someone_is_waiting_for(event, platform):
+    session = SessionFactory(event=event, capacity=1)
+    sign_up(event, platform, [session], "ana@example.org")
+    sign_up(event, platform, [session], "ben@example.org")
+    Session.objects.filter(pk=session.pk).update(capacity=2)  # raised outside the services
+    sign_up(event, platform, [session], "cai@example.org")
+    assert statuses(session) == [
+        ("ana@example.org", "confirmed"),
+        ("ben@example.org", "confirmed"),
+        ("cai@example.org", "waitlisted"),
+    ]
+
+
+def test_changing_sessions_keeps_bookings_of_sessions_no_longer_open_to_booking(event, platform):
+    open_session, closed_later = SessionFactory(event=event), SessionFactory(event=event)
+    ana = sign_up(event, platform, [open_session, closed_later], "ana@example.org")
+    Session.objects.filter(pk=closed_later.pk).update(registrable=False)
+    services.change_sessions(ana, [])  # the form offers only registrable sessions
+    assert dict(ana.bookings.values_list("session", "status")) == {
+        open_session.pk: "cancelled", closed_later.pk: "confirmed"}
+
+
+def test_a_cancelled_registration_cannot_change_or_cancel_again(event, platform):
+    session = SessionFactory(event=event)
+    ana = sign_up(event, platform, [session], "ana@example.org")
+    booking = ana.bookings.get()
+    services.cancel(ana)
+    assert services.change_sessions(ana, [session]) is None
+    services.cancel_booking(booking)
+    assert OutgoingEmail.objects.filter(kind="cancellation").count() == 1

@@ -1,7 +1,7 @@
 """Two groups for the people who run an event:
 - Organisers edit the agenda and see the registrations;
-- Registration staff see the agenda and the registrations, export attendee lists and check
-  participants in at the door."""
+- Registration staff see the agenda, see and correct registrations (and resend their emails),
+  export attendee lists and check participants in at the door."""
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
@@ -34,7 +34,11 @@ def make_groups(apps):
     organisers.permissions.add(*edit_agenda, *view_registrations)
     staff, _ = Group.objects.get_or_create(name="Registration staff")
     view_agenda = perms("agenda", [f"view_{model}" for model in AGENDA_MODELS])
-    staff.permissions.add(*view_registrations, *view_agenda, *perms("registrations", ["export_attendees", "check_in"]))
+    staff.permissions.add(
+        *view_registrations,
+        *view_agenda,
+        *perms("registrations", ["change_registration", "change_outgoingemail", "export_attendees", "check_in"]),
+    )
 
 
 def remove_groups(apps, schema_editor):
