@@ -24,6 +24,13 @@ def new_checkin_code():
     return secrets.token_hex(5).upper()
 
 
+class RegistrationQuerySet(models.QuerySet):
+    def with_email(self, email):
+        """Registrations of this address in any letter case. Compares lower() with lower(), which
+        the unique index can answer (email__iexact compares upper(), a full scan)."""
+        return self.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
+
+
 class Registration(models.Model):
     class StakeholderType(models.TextChoices):
         PUBLIC_AUTHORITY = "public_authority", "Public authority or policy-maker"
@@ -59,6 +66,8 @@ class Registration(models.Model):
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RegistrationQuerySet.as_manager()
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]

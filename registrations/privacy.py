@@ -28,7 +28,7 @@ def anonymise(event):
 def personal_data(email):
     """Everything held about `email`, in any event, as plain data for JSON."""
     registrations = (
-        Registration.objects.filter(email__iexact=email)
+        Registration.objects.with_email(email)
         .select_related("event")
         .prefetch_related("platforms", "partnerships", "bookings__session", "emails")
     )

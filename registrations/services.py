@@ -39,9 +39,12 @@ def count_confirmed(session):
 
 def book(registration, session, replace_cancelled=True):
     """A seat while the (locked) session has one, else the end of its waitlist."""
-    _promote(session)
     limit = session.seat_limit
-    status = CONFIRMED if limit is None or count_confirmed(session) < limit else WAITLISTED
+    confirmed = None if limit is None else count_confirmed(session)
+    if confirmed is not None and confirmed < limit and session.bookings.filter(status=WAITLISTED).exists():
+        _promote(session)  # seats were freed behind our back: those waiting come first
+        confirmed = count_confirmed(session)
+    status = CONFIRMED if limit is None or confirmed < limit else WAITLISTED
     if replace_cancelled:
         # A cancelled booking is replaced rather than revived: a new id puts it at the end of
         # the waitlist, where a newcomer belongs.
@@ -58,7 +61,7 @@ def register(event, *, details, platforms, sessions, partnerships=(), listed=Fal
     email = details["email"]
     try:
         with transaction.atomic():
-            existing = Registration.objects.select_for_update().filter(event=event, email__iexact=email).first()
+            existing = Registration.objects.select_for_update().filter(event=event).with_email(email).first()
             if existing and not existing.is_cancelled:
                 outbox.queue(existing, OutgoingEmail.Kind.PRIVATE_LINK)
                 return existing, False
@@ -67,7 +70,7 @@ def register(event, *, details, platforms, sessions, partnerships=(), listed=Fal
     except IntegrityError:
         # Two sign-ups with one email raced and the other one won: treat as already registered.
         with transaction.atomic():
-            existing = Registration.objects.filter(event=event, email__iexact=email).first()
+            existing = Registration.objects.filter(event=event).with_email(email).first()
             if existing is None:
                 raise
             if not existing.is_cancelled:
@@ -99,7 +102,7 @@ def _sign_up(registration, details, platforms, sessions, partnerships, listed):
 @transaction.atomic
 def send_private_link(event, email):
     """Emails the private link to the address if it is registered; says nothing either way."""
-    registration = Registration.objects.filter(event=event, email__iexact=email, status=Registration.Status.ACTIVE).first()
+    registration = Registration.objects.filter(event=event, status=Registration.Status.ACTIVE).with_email(email).first()
     if registration:
         outbox.queue(registration, OutgoingEmail.Kind.PRIVATE_LINK)
     return registration

@@ -56,3 +56,15 @@ def test_event_that_ends_before_it_starts_is_rejected():
     event.end_date = event.start_date - datetime.timedelta(days=1)
     with pytest.raises(IntegrityError), transaction.atomic():
         event.save()
+
+
+def test_looking_up_an_address_in_any_letter_case_matches_the_unique_index():
+    from registrations.models import Registration
+
+    registration = RegistrationFactory(email="Ana@Example.org")
+    lookup = Registration.objects.filter(event=registration.event).with_email("ANA@example.ORG")
+    assert list(lookup) == [registration]
+    # The unique index is on LOWER(email): the same expression lets PostgreSQL use it, where
+    # email__iexact (UPPER) scanned every registration (seen with EXPLAIN on 100,000 rows).
+    sql = str(lookup.query)
+    assert 'LOWER("registrations_registration"."email")' in sql and "UPPER" not in sql
