@@ -6,12 +6,15 @@ import unicodedata
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django_countries import countries
 
+from agenda.cache import agenda_version
 from agenda.models import Partnership, Platform, Session
 from registrations.models import Booking, Registration
 
@@ -24,10 +27,31 @@ def reject_control_characters(value):
 
 
 def bookable_sessions(event):
-    """The sessions a participant may choose, in programme order."""
-    return list(
-        Session.objects.filter(event=event).registrable().select_related("room").order_by("starts_at", "title")
-    )
+    """The sessions a participant may choose, in programme order. Cached like the agenda: for a
+    few seconds, and renewed at once when an organiser changes the programme."""
+    key = f"bookable-sessions:{event.pk}:v{agenda_version()}"
+    sessions = cache.get(key)
+    if sessions is None:
+        sessions = list(
+            Session.objects.filter(event=event).registrable().select_related("room").order_by("starts_at", "title")
+        )
+        cache.set(key, sessions, timeout=settings.SEAT_COUNTS_MAX_AGE)
+    return sessions
+
+
+COUNTRY_CHOICES = [("", "Choose a country"), *((code, str(name)) for code, name in countries)]
+COUNTRY_CODES = {code for code, _ in COUNTRY_CHOICES if code}
+
+
+class CountryChoiceField(forms.ChoiceField):
+    """The 250 countries, validated by a set lookup and not copied into every form instance
+    (the sign-up POST is the app's hottest path)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=lambda: COUNTRY_CHOICES, **kwargs)
+
+    def valid_value(self, value):
+        return value in COUNTRY_CODES
 
 
 def describe_session(session):
@@ -124,11 +148,8 @@ class RegistrationForm(SessionChoiceMixin, forms.ModelForm):
         label="Partnerships (optional)",
         help_text="The interregional partnerships you take part in.",
     )
-    country = forms.ChoiceField(
-        label="Country",
-        # Built once: the list of 250 countries is the same for every form.
-        choices=[("", "Choose a country"), *((code, name) for code, name in countries)],
-        error_messages={"invalid_choice": "Please choose a country from the list."},
+    country = CountryChoiceField(
+        label="Country", error_messages={"invalid_choice": "Please choose a country from the list."}
     )
     consent = forms.BooleanField(
         required=True,
@@ -200,6 +221,11 @@ class RegistrationForm(SessionChoiceMixin, forms.ModelForm):
         self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
         self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
         self.fields["organisation"].widget.attrs["autocomplete"] = "organization"
+
+    def _get_validation_exclusions(self):
+        # The country was checked against the same list just above; the model field would
+        # check it again through django-countries' lazy choices, which costs more than the rest.
+        return {*super()._get_validation_exclusions(), "country"}
 
     def clean_email(self):
         return self.cleaned_data["email"].strip()
