@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from agenda.cache import agenda_version
 from agenda.calendar import build_calendar
 from agenda.decorators import event_view
 from registrations import ratelimit, services
@@ -38,7 +39,7 @@ def blank_form_html(event):
     """The empty sign-up form, rendered at most once every few seconds: it is the costliest part
     of the page (crispy templates, every country, every session), and its only live content,
     the seat counts, may be that old. The CSRF token is outside it, in the page."""
-    key = f"signup-form:{event.pk}"
+    key = f"signup-form:{event.pk}:v{agenda_version()}"
     html = cache.get(key)
     if html is None:
         html = render_to_string("registrations/_form_fields.html", {"form": RegistrationForm(event)})

@@ -7,6 +7,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from agenda.cache import agenda_version
 from registrations.models import Booking, OutgoingEmail, Registration
 from tests.factories import BookingFactory, EventFactory, RegistrationFactory, SessionFactory
 
@@ -238,7 +239,7 @@ def test_the_cached_form_page_costs_one_query_and_its_seat_counts_are_seconds_ol
     from django.core.cache import cache
 
     assert "300 of 300 seats left" in client.get(url).content.decode()
-    cache.delete(f"signup-form:{seeded.pk}")  # what SEAT_COUNTS_MAX_AGE seconds do
+    cache.delete(f"signup-form:{seeded.pk}:v{agenda_version()}")  # as after SEAT_COUNTS_MAX_AGE s
     assert "299 of 300 seats left" in client.get(url).content.decode()
 
 
@@ -248,3 +249,26 @@ def test_behind_a_proxy_the_limit_counts_the_address_the_proxy_saw(client, url, 
     assert client.post(url, {}, HTTP_X_FORWARDED_FOR="6.6.6.6, 192.0.2.1").status_code == 200
     assert client.post(url, {}, HTTP_X_FORWARDED_FOR="7.7.7.7, 192.0.2.1").status_code == 429
     assert client.post(url, {}, HTTP_X_FORWARDED_FOR="192.0.2.2").status_code == 200
+
+
+def test_a_session_an_organiser_closes_is_refused_at_once_despite_the_caches(
+    client, url, seeded, django_capture_on_commit_callbacks
+):
+    from tests.factories import staff_user
+
+    energy = session(seeded, "energy-meeting")
+    assert "Energy Platform meeting" in client.get(url).content.decode()  # now cached
+    organiser = client.__class__()
+    organiser.force_login(staff_user("Organisers"))
+    local_start, local_end = energy.starts_at.astimezone(seeded.tz), energy.ends_at.astimezone(seeded.tz)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = organiser.post(f"/admin/agenda/session/{energy.pk}/change/", {
+            "event": seeded.pk, "title": energy.title, "slug": energy.slug, "kind": energy.kind,
+            "platform": energy.platform_id, "room": energy.room_id, "starts_at_0": f"{local_start:%Y-%m-%d}",
+            "starts_at_1": f"{local_start:%H:%M}", "ends_at_0": f"{local_end:%Y-%m-%d}",
+            "ends_at_1": f"{local_end:%H:%M}", "capacity": "", "description": energy.description,
+        })  # "registrable" unticked
+    assert response.status_code == 302
+    assert "Energy Platform meeting" not in client.get(url).content.decode()
+    refused = client.post(url, valid_data(seeded))
+    assert "That session cannot be booked." in str(refused.context["form"].errors["sessions"])
