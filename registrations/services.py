@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from agenda.models import Session
 from registrations import outbox
-from registrations.models import Booking, OutgoingEmail, Registration
+from registrations.models import Booking, OutgoingEmail, Registration, new_token
 
 CONFIRMED, WAITLISTED, CANCELLED = Booking.Status.CONFIRMED, Booking.Status.WAITLISTED, Booking.Status.CANCELLED
 
@@ -88,7 +88,7 @@ def _sign_up(registration, details, platforms, sessions, partnerships, listed):
     registration.status = Registration.Status.ACTIVE
     if is_comeback:
         # Someone who cancelled signs up again: a fresh link, the old one stays dead.
-        registration.token = Registration._meta.get_field("token").default()
+        registration.token = new_token()
     registration.save()
     registration.platforms.set(platforms)
     if partnerships or is_comeback:
