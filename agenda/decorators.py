@@ -1,18 +1,29 @@
 import functools
 
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.utils import timezone
 
+from agenda.cache import cached_for_this_version
 from agenda.models import Event
+
+
+SLUG_MAX_LENGTH = Event._meta.get_field("slug").max_length
 
 
 def event_view(view):
     """Loads the event named by the URL's slug (404 if none) and shows its times in its own
-    time zone. The view is called as view(request, event, ...)."""
+    time zone. The view is called as view(request, event, ...).
+
+    The event comes from the cache, like the agenda: every page of the event needs it, and the
+    sign-up POST, the busiest request, then reads the event and its sessions in one round trip."""
 
     @functools.wraps(view)
     def wrapper(request, event_slug, *args, **kwargs):
-        event = get_object_or_404(Event, slug=event_slug)
+        event = None
+        if len(event_slug) <= SLUG_MAX_LENGTH:  # longer is no event, and no cache key either
+            event = cached_for_this_version(f"event:{event_slug}", lambda: Event.objects.filter(slug=event_slug).first())
+        if event is None:
+            raise Http404("No such event.")
         with timezone.override(event.tz):
             return view(request, event, *args, **kwargs)
 

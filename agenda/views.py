@@ -2,8 +2,6 @@ import datetime
 import hashlib
 import re
 
-from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -11,7 +9,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import quote_etag
 
 from agenda import schedule
-from agenda.cache import VERSION_KEY, agenda_version
+from agenda.cache import cached_for_this_version
 from agenda.calendar import build_calendar
 from agenda.decorators import event_view
 from agenda.models import Event, Platform
@@ -68,12 +66,7 @@ def agenda(request, event_slug):
     # cache round trip and no query.
     platform_slug, day = agenda_filters(request)
     key = f"agenda-page:{event_slug}:{platform_slug}:{day}"
-    found = cache.get_many([key, VERSION_KEY])
-    version = found.get(VERSION_KEY) or agenda_version()
-    cached_version, html = found.get(key, (None, None))
-    if cached_version != version:
-        html = render_agenda(request, event_slug, platform_slug, day)
-        cache.set(key, (version, html), timeout=settings.SEAT_COUNTS_MAX_AGE)
+    html = cached_for_this_version(key, lambda: render_agenda(request, event_slug, platform_slug, day))
     return HttpResponse(html)
 
 

@@ -82,7 +82,8 @@ def start_gunicorn(env, port, workers):
 
 
 def sign_up(base, number, sessions, platform_id="1"):
-    """One participant: GET the form, POST it. Returns (HTTP status of the POST, its seconds)."""
+    """One participant: GET the form, POST it, read the result page it is sent to.
+    Returns (HTTP status of the POST, its seconds, the result page's HTML or None)."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
     form = opener.open(f"{base}/{EVENT}/register/", timeout=30).read().decode()
@@ -96,10 +97,15 @@ def sign_up(base, number, sessions, platform_id="1"):
     request = urllib.request.Request(f"{base}/{EVENT}/register/", data=data, headers={"Referer": base + "/"})
     started = time.perf_counter()
     try:
-        status = opener.open(request, timeout=60).status
-    except urllib.error.HTTPError as error:
-        status = error.code
-    return status, time.perf_counter() - started
+        response = opener.open(request, timeout=60)
+        status, location = response.status, None
+    except urllib.error.HTTPError as error:  # the 302 (redirects are not followed) lands here too
+        status, location = error.code, error.headers.get("Location")
+    latency = time.perf_counter() - started
+    result = None
+    if status == 302 and location:
+        result = opener.open(urllib.parse.urljoin(base, location), timeout=30).read().decode()
+    return status, latency, result
 
 
 def stop(process, timeout=10):

@@ -6,14 +6,17 @@
 It makes a throw-away database (s3days_bench), loads the 2018 event, gives the joint conference
 --seats seats, starts gunicorn on 127.0.0.1:8765 (Celery publishing to Redis db 14 with no
 worker: the emails wait in the broker), and sends the sign-ups: each virtual participant loads
-the form (for its CSRF cookie) then posts it; half of them book the joint conference, the others
-one of the three platform meetings. It prints sign-ups per second, POST latency percentiles,
-server errors, and the checks: no session confirmed above its capacity, and registrations in
-the database equal to the successful responses. It stops what it started; exit 1 on a failed check.
+the form (for its CSRF cookie), posts it and reads the result page; half of them book the joint
+conference, the others one of the three platform meetings. It prints sign-ups per second, POST
+latency percentiles, server errors, and the checks: no session confirmed above its capacity,
+registrations in the database equal to the successful responses, and the result pages telling
+exactly the seats and waitlist positions the database holds. It stops what it started; exit 1
+on a failed check.
 """
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import threading
@@ -73,20 +76,42 @@ def main():
     finally:
         stop(server)
 
-    ok = sum(1 for status, _ in results if status == 302)
-    errors = sum(1 for status, _ in results if status >= 500)
+    ok = sum(1 for status, _, _ in results if status == 302)
+    errors = sum(1 for status, _, _ in results if status >= 500)
     other = len(results) - ok - errors
-    pct = statistics.quantiles(sorted(latency for _, latency in results), n=100)
+    pct = statistics.quantiles(sorted(latency for _, latency, _ in results), n=100)
+    told = told_on_result_pages(page for _, _, page in results if page)
     check = json.loads(manage("shell", "-c", CHECK, env=env))
     print(f"sign-ups: {len(results)} sent, {args.concurrency} at a time, gunicorn {args.workers} workers")
-    print(f"throughput: {len(results) / elapsed:.1f} sign-ups/s over {elapsed:.1f} s (form GET + POST each)")
+    print(f"throughput: {len(results) / elapsed:.1f} sign-ups/s over {elapsed:.1f} s (form GET, POST, result page each)")
     print(f"this load generator itself used {client_cpu:.1f} s of CPU ({client_cpu / elapsed:.0%} of one core)")
     print(f"POST latency: p50 {pct[49] * 1000:.0f} ms, p95 {pct[94] * 1000:.0f} ms, p99 {pct[98] * 1000:.0f} ms")
     print(f"responses: {ok} redirected (saved), {errors} server errors, {other} other")
     print(f"sessions oversold: {check['oversold']}")
     print(f"registrations in the database: {check['saved']}; successful responses: {ok}; lost: {ok - check['saved']}")
     print(f"per session (slug, confirmed, waitlisted, seats): {check['sessions']}")
-    sys.exit(1 if check["oversold"] or errors or other or check["saved"] != ok else 0)
+    joint = next(row for row in check["sessions"] if row[0] == "joint-conference")
+    truthful = told == {"confirmed": joint[1], "positions": list(range(1, joint[2] + 1))}
+    print(f"result pages for the joint conference: {told['confirmed']} seats confirmed, waitlist positions "
+          f"{summarise(told['positions'])}; matches the database: {'yes' if truthful else 'NO'}")
+    sys.exit(1 if check["oversold"] or errors or other or check["saved"] != ok or not truthful else 0)
+
+
+def told_on_result_pages(pages):
+    """What the result pages told about the joint conference: how many seats, which positions."""
+    confirmed, positions = 0, []
+    place = re.compile(r"Joint Thematic Platforms Conference[^<]*</strong><br>[^<]*<span[^>]*>(Seat confirmed|Waitlist, position (\d+))<")
+    for page in pages:
+        if found := place.search(page):
+            if found.group(2):
+                positions.append(int(found.group(2)))
+            else:
+                confirmed += 1
+    return {"confirmed": confirmed, "positions": sorted(positions)}
+
+
+def summarise(numbers):
+    return f"{numbers[0]}-{numbers[-1]} ({len(numbers)}, {len(set(numbers))} distinct)" if numbers else "none"
 
 
 if __name__ == "__main__":

@@ -6,15 +6,13 @@ import unicodedata
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django_countries import countries
 
-from agenda.cache import agenda_version
+from agenda.cache import cached_for_this_version
 from agenda.models import Partnership, Platform, Session
 from registrations.models import Booking, Registration
 
@@ -29,14 +27,35 @@ def reject_control_characters(value):
 def bookable_sessions(event):
     """The sessions a participant may choose, in programme order. Cached like the agenda: for a
     few seconds, and renewed at once when an organiser changes the programme."""
-    key = f"bookable-sessions:{event.pk}:v{agenda_version()}"
-    sessions = cache.get(key)
-    if sessions is None:
-        sessions = list(
+    return cached_for_this_version(
+        f"bookable-sessions:{event.pk}",
+        lambda: list(
             Session.objects.filter(event=event).registrable().select_related("room").order_by("starts_at", "title")
-        )
-        cache.set(key, sessions, timeout=settings.SEAT_COUNTS_MAX_AGE)
-    return sessions
+        ),
+    )
+
+
+class CachedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Checks the ticked ids against a short list cached like the agenda (the platforms, the
+    partnerships) instead of querying for them on every sign-up."""
+
+    def __init__(self, queryset, **kwargs):
+        super().__init__(queryset, **kwargs)
+        self.cache_key = f"choices:{queryset.model._meta.label_lower}"
+
+    def _check_values(self, value):
+        try:
+            ticked = {str(pk) for pk in value}
+        except TypeError:
+            raise ValidationError(self.error_messages["invalid_list"], code="invalid_list")
+        known = cached_for_this_version(self.cache_key, lambda: list(self.queryset))
+        chosen = [choice for choice in known if str(choice.pk) in ticked]
+        unknown = ticked - {str(choice.pk) for choice in chosen}
+        if unknown:
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": min(unknown)}
+            )
+        return chosen
 
 
 COUNTRY_CHOICES = [("", "Choose a country"), *((code, str(name)) for code, name in countries)]
@@ -134,14 +153,14 @@ class SessionChoiceMixin:
 
 
 class RegistrationForm(SessionChoiceMixin, forms.ModelForm):
-    platforms = forms.ModelMultipleChoiceField(
+    platforms = CachedModelMultipleChoiceField(
         queryset=Platform.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         label="Thematic platforms",
         help_text="The platforms you belong to or work with: one or more.",
         error_messages={"required": "Please choose at least one platform."},
     )
-    partnerships = forms.ModelMultipleChoiceField(
+    partnerships = CachedModelMultipleChoiceField(
         queryset=Partnership.objects.select_related("platform"),
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -199,11 +218,18 @@ class RegistrationForm(SessionChoiceMixin, forms.ModelForm):
             'I agree that the organisers process my personal data to run the event, as the <a href="{}">privacy notice</a> says.',
             reverse("registrations:privacy", args=[event.slug]),
         )
-        self.helper = FormHelper()
+        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
+        self.fields["organisation"].widget.attrs["autocomplete"] = "organization"
+
+    @functools.cached_property
+    def helper(self):
+        """The crispy layout, built only when the form is shown (not for a valid sign-up)."""
+        helper = FormHelper()
         # The page writes the <form> tag and its CSRF token: the fields are cached (views.py).
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        self.helper.layout = Layout(
+        helper.form_tag = False
+        helper.disable_csrf = True
+        helper.layout = Layout(
             Fieldset(
                 "About you",
                 Div(Div("first_name", css_class="col-md-6"), Div("last_name", css_class="col-md-6"), css_class="row"),
@@ -218,9 +244,7 @@ class RegistrationForm(SessionChoiceMixin, forms.ModelForm):
             Fieldset("Your data", "consent", "listed"),
             Submit("submit", "Register", css_class="btn-lg"),
         )
-        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
-        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
-        self.fields["organisation"].widget.attrs["autocomplete"] = "organization"
+        return helper
 
     def _get_validation_exclusions(self):
         # The country was checked against the same list just above; the model field would

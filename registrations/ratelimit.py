@@ -1,7 +1,14 @@
 """A fixed-window limit on POSTs per client address, counted in the cache (Redis in
 production, so every web process shares the count)."""
+import logging
+
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
+
+from s3days.cache import REDIS_DOWN
+
+log = logging.getLogger(__name__)
 
 
 def client_address(request):
@@ -14,11 +21,28 @@ def client_address(request):
 
 
 def exceeded(request, scope):
-    key = f"ratelimit:{scope}:{client_address(request)}"
-    cache.add(key, 0, timeout=settings.RATE_LIMIT_WINDOW)
+    return count_hit(f"ratelimit:{scope}:{client_address(request)}") > settings.RATE_LIMIT_POSTS
+
+
+def count_hit(key):
+    """Counts one more POST in the key's window; returns the window's count so far."""
+    window = settings.RATE_LIMIT_WINDOW
+    if isinstance(cache, RedisCache):
+        # One round trip: the sign-up POST is the busiest request (Django's cache API would take
+        # three: add, then incr's own exists-then-incr).
+        full_key = cache.make_and_validate_key(key)
+        try:
+            pipe = cache._cache.get_client(full_key, write=True).pipeline(transaction=False)
+            pipe.set(full_key, 0, ex=window, nx=True)
+            pipe.incr(full_key)
+            return pipe.execute()[1]
+        except REDIS_DOWN as error:
+            # Without Redis there is no count: let the POST through rather than lose a sign-up.
+            log.warning("rate limit: Redis unavailable (%s); not counting", error)
+            return 0
+    cache.add(key, 0, timeout=window)
     try:
-        count = cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # the key expired between add and incr: a new window starts
-        cache.set(key, 1, timeout=settings.RATE_LIMIT_WINDOW)
-        count = 1
-    return count > settings.RATE_LIMIT_POSTS
+        cache.set(key, 1, timeout=window)
+        return 1

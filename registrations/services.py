@@ -13,7 +13,10 @@ out in order too.
 Emails: each change writes its outbox rows in the same transaction, and hands their ids to
 Celery only after commit (registrations/outbox.py).
 """
+from typing import NamedTuple
+
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from agenda.models import Session
@@ -37,26 +40,59 @@ def count_confirmed(session):
     return session.bookings.filter(status=CONFIRMED).count()
 
 
+class Place(NamedTuple):
+    """What a booking got: a seat (position None) or a place on the waitlist (1 = next in line)."""
+
+    status: str
+    position: int | None = None
+
+
+def place_for_newcomer(limit, confirmed, waiting):
+    """The place one more booking gets in a session with `limit` seats (None: no limit),
+    `confirmed` of them taken and `waiting` people in line. Free seats go to those waiting
+    first, so a newcomer has a seat only if there are more free seats than people waiting."""
+    free = None if limit is None else max(limit - confirmed, 0)
+    if free is None or waiting < free:
+        return Place(CONFIRMED)
+    return Place(WAITLISTED, waiting - free + 1)
+
+
 def book(registration, session, replace_cancelled=True):
-    """A seat while the (locked) session has one, else the end of its waitlist."""
+    """A seat while the (locked) session has one, else the end of its waitlist. The booking
+    carries its place (booking.place)."""
+    counts = session.bookings.aggregate(
+        confirmed=Count("pk", filter=Q(status=CONFIRMED)), waiting=Count("pk", filter=Q(status=WAITLISTED))
+    )
     limit = session.seat_limit
-    confirmed = None if limit is None else count_confirmed(session)
-    if confirmed is not None and confirmed < limit and session.bookings.filter(status=WAITLISTED).exists():
+    place = place_for_newcomer(limit, counts["confirmed"], counts["waiting"])
+    if counts["waiting"] and (limit is None or counts["confirmed"] < limit):
         _promote(session)  # seats were freed behind our back: those waiting come first
-        confirmed = count_confirmed(session)
-    status = CONFIRMED if limit is None or confirmed < limit else WAITLISTED
     if replace_cancelled:
         # A cancelled booking is replaced rather than revived: a new id puts it at the end of
         # the waitlist, where a newcomer belongs.
         Booking.objects.filter(registration=registration, session=session, status=CANCELLED).delete()
-    return Booking.objects.create(registration=registration, session=session, status=status)
+    booking = Booking.objects.create(registration=registration, session=session, status=place.status)
+    booking.place = place
+    return booking
+
+
+def places_for_newcomer(sessions):
+    """{session id: Place} that book() would give one more participant right now; nothing is
+    locked or written."""
+    counted = Session.objects.filter(pk__in=[session.pk for session in sessions]).select_related("room")
+    return {
+        session.pk: place_for_newcomer(session.seat_limit, session.confirmed_count, session.waitlisted_count)
+        for session in counted.with_seat_counts()
+    }
 
 
 def register(event, *, details, platforms, sessions, partnerships=(), listed=False):
-    """Signs someone up. Returns (registration, created).
+    """Signs someone up. Returns (registration, created, places): places is {session id: Place}.
 
     An email already registered for the event changes nothing: its owner is sent their private
-    link instead (created is False), so that the page the submitter sees is the same either way.
+    link instead (created is False). So that the submitter's page is the same either way and
+    tells a stranger nothing, places is then what a newcomer would get right now, the same
+    thing a new registration is told.
     """
     email = details["email"]
     try:
@@ -64,9 +100,10 @@ def register(event, *, details, platforms, sessions, partnerships=(), listed=Fal
             existing = Registration.objects.select_for_update().filter(event=event).with_email(email).first()
             if existing and not existing.is_cancelled:
                 outbox.queue(existing, OutgoingEmail.Kind.PRIVATE_LINK)
-                return existing, False
+                return existing, False, places_for_newcomer(sessions)
             registration = existing or Registration(event=event)
-            return _sign_up(registration, details, platforms, sessions, partnerships, listed), True
+            bookings = _sign_up(registration, details, platforms, sessions, partnerships, listed)
+            return registration, True, {booking.session_id: booking.place for booking in bookings}
     except IntegrityError:
         # Two sign-ups with one email raced and the other one won: treat as already registered.
         with transaction.atomic():
@@ -75,10 +112,11 @@ def register(event, *, details, platforms, sessions, partnerships=(), listed=Fal
                 raise
             if not existing.is_cancelled:
                 outbox.queue(existing, OutgoingEmail.Kind.PRIVATE_LINK)
-            return existing, False
+            return existing, False, places_for_newcomer(sessions)
 
 
 def _sign_up(registration, details, platforms, sessions, partnerships, listed):
+    """Saves the registration and books its sessions; returns the bookings."""
     now = timezone.now()
     is_comeback = registration.pk is not None
     for field, value in details.items():
@@ -89,14 +127,21 @@ def _sign_up(registration, details, platforms, sessions, partnerships, listed):
     if is_comeback:
         # Someone who cancelled signs up again: a fresh link, the old one stays dead.
         registration.token = new_token()
-    registration.save()
-    registration.platforms.set(platforms)
-    if partnerships or is_comeback:
+        registration.save()
+        registration.platforms.set(platforms)
         registration.partnerships.set(partnerships)
-    for session in lock_sessions(session.pk for session in sessions):
+    else:
+        registration.save()
+        # add(), not set(): a new registration has nothing to compare with (one query less).
+        registration.platforms.add(*platforms)
+        if partnerships:
+            registration.partnerships.add(*partnerships)
+    bookings = [
         book(registration, session, replace_cancelled=is_comeback)
+        for session in lock_sessions(session.pk for session in sessions)
+    ]
     outbox.queue(registration, OutgoingEmail.Kind.CONFIRMATION)
-    return registration
+    return bookings
 
 
 @transaction.atomic

@@ -3,7 +3,6 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.signing import BadSignature
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +10,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from agenda.cache import agenda_version
+from agenda.cache import cached_for_this_version
 from agenda.calendar import build_calendar
 from agenda.decorators import event_view
 from registrations import ratelimit, services
@@ -39,12 +38,10 @@ def blank_form_html(event):
     """The empty sign-up form, rendered at most once every few seconds: it is the costliest part
     of the page (crispy templates, every country, every session), and its only live content,
     the seat counts, may be that old. The CSRF token is outside it, in the page."""
-    key = f"signup-form:{event.pk}:v{agenda_version()}"
-    html = cache.get(key)
-    if html is None:
-        html = render_to_string("registrations/_form_fields.html", {"form": RegistrationForm(event)})
-        cache.set(key, html, timeout=settings.SEAT_COUNTS_MAX_AGE)
-    return html
+    return cached_for_this_version(
+        f"signup-form:{event.pk}",
+        lambda: render_to_string("registrations/_form_fields.html", {"form": RegistrationForm(event)}),
+    )
 
 
 @event_view
@@ -58,7 +55,7 @@ def register(request, event):
         form = RegistrationForm(event, request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            services.register(
+            _registration, created, places = services.register(
                 event,
                 details=form.details(),
                 platforms=data["platforms"],
@@ -66,12 +63,17 @@ def register(request, event):
                 sessions=data["sessions"],
                 listed=data["listed"],
             )
-            # The next page shows only what was typed here, never what the database holds: it
-            # must look the same whether or not the address was already registered. A signed
-            # cookie carries it, so the web process keeps no state and writes no session row.
             response = redirect("registrations:registered", event.slug)
-            signup = {"first_name": data["first_name"], "email": data["email"],
-                      "sessions": [session.pk for session in data["sessions"]]}
+            if not created and same_signup_as_before(request, data["email"]):
+                return response  # submitted twice from this browser: its page stays as it was
+            # The next page shows what was typed and the places from services.register (for an
+            # address already registered, what a newcomer would get: the page must look the
+            # same). A signed cookie carries it: the web process keeps no state, writes no row.
+            signup = {
+                "first_name": data["first_name"],
+                "email": data["email"],
+                "places": [[session.pk, *places[session.pk]] for session in data["sessions"]],
+            }
             response.set_signed_cookie(
                 SIGNUP_COOKIE, json.dumps(signup), salt=SIGNUP_COOKIE, max_age=3600, httponly=True,
                 samesite="Lax", secure=settings.SESSION_COOKIE_SECURE, path=f"/{event.slug}/",
@@ -82,15 +84,37 @@ def register(request, event):
     return render(request, "registrations/register.html", context)
 
 
-@never_cache
-@event_view
-def registered(request, event):
+def signup_from_cookie(request):
     try:
         signup = json.loads(request.get_signed_cookie(SIGNUP_COOKIE, salt=SIGNUP_COOKIE))
     except (KeyError, ValueError, BadSignature):
+        return None
+    return signup if isinstance(signup, dict) and {"first_name", "email", "places"} <= signup.keys() else None
+
+
+def same_signup_as_before(request, email):
+    """Whether this browser's last sign-up (its cookie) was for this email address."""
+    signup = signup_from_cookie(request)
+    return bool(signup) and signup["email"].casefold() == email.casefold()
+
+
+@never_cache
+@event_view
+def registered(request, event):
+    signup = signup_from_cookie(request)
+    if signup is None:
         return redirect("registrations:register", event.slug)
-    sessions = event.sessions.filter(pk__in=signup["sessions"]).order_by("starts_at", "title")
-    return render(request, "registrations/registered.html", {"event": event, "signup": signup, "sessions": sessions})
+    places = {pk: services.Place(status, position) for pk, status, position in signup["places"]}
+    sessions = list(event.sessions.filter(pk__in=places).select_related("room").order_by("starts_at", "title"))
+    for session in sessions:
+        session.place = places[session.pk]
+    context = {
+        "event": event,
+        "signup": signup,
+        "confirmed": [session for session in sessions if session.place.status == Booking.Status.CONFIRMED],
+        "waitlisted": [session for session in sessions if session.place.status == Booking.Status.WAITLISTED],
+    }
+    return render(request, "registrations/registered.html", context)
 
 
 @event_view

@@ -25,7 +25,7 @@ def sign_up(event, platform, sessions, email, **details):
         "region": "Basque Country",
         "stakeholder_type": "public_authority",
     }
-    registration, created = services.register(event, details=details, platforms=[platform], sessions=sessions)
+    registration, _created, _places = services.register(event, details=details, platforms=[platform], sessions=sessions)
     return registration
 
 
@@ -149,7 +149,7 @@ def test_an_email_already_registered_changes_nothing_and_gets_the_private_link(e
     session = SessionFactory(event=event, capacity=5)
     ana = sign_up(event, platform, [session], "ana@example.org")
     mail.outbox.clear()
-    again, created = services.register(
+    again, created, _places = services.register(
         event,
         details={"email": "ANA@example.org", "first_name": "Intruder", "last_name": "X", "organisation": "X",
                  "country": "FR", "region": "", "stakeholder_type": "other"},

@@ -29,7 +29,7 @@ def pages(live_server, seeded):
     energy = seeded.sessions.get(slug="energy-meeting")
     details = {"first_name": "Zoë", "last_name": "Ñúñez", "email": "zoe@example.org", "organisation": "Región de Murcia",
                "country": "ES", "region": "Murcia", "stakeholder_type": "public_authority"}
-    registration, _ = services.register(seeded, details=details, platforms=[energy.platform], sessions=[energy])
+    registration, *_ = services.register(seeded, details=details, platforms=[energy.platform], sessions=[energy])
     booking = registration.bookings.get()
     base = f"{live_server.url}/{seeded.slug}"
     thanks = Client()
@@ -180,7 +180,7 @@ def test_staff_pages_are_accessible_and_fit_a_phone(browser, live_server, seeded
 
     client = Client()
     client.force_login(staff_user("Registration staff", "door"))
-    registration, _ = services.register(
+    registration, *_ = services.register(
         seeded, details={"first_name": "Ane", "last_name": "E", "email": "ane@example.org", "organisation": "O",
                          "country": "ES", "region": "R", "stakeholder_type": "research"},
         platforms=[seeded.sessions.get(slug="energy-meeting").platform], sessions=[seeded.sessions.get(slug="energy-meeting")])

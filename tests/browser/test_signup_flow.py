@@ -37,7 +37,7 @@ def test_sign_up_open_private_link_cancel_and_the_waitlist_moves_up(page, live_s
     # Someone else arrives after Ane: the energy meeting is full, so they wait.
     details = {"first_name": "Ben", "last_name": "Waiter", "email": "ben@example.org", "organisation": "Uni",
                "country": "FI", "region": "Lapland", "stakeholder_type": "research"}
-    ben, _ = services.register(seeded, details=details, platforms=[energy.platform], sessions=[energy])
+    ben, *_ = services.register(seeded, details=details, platforms=[energy.platform], sessions=[energy])
     assert ben.bookings.get().status == "waitlisted"
 
     confirmation = next(message for message in mail.outbox if message.to == ["ane@example.eus"])
