@@ -108,6 +108,26 @@ def sign_up(base, number, sessions, platform_id="1"):
     return status, latency, result
 
 
+def cpu_seconds(pids):
+    """User + system CPU seconds the processes have used so far (from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total
+
+
+def process_ids(*, parent=None, name=None):
+    """PIDs of the children of `parent`, or of every process called `name`."""
+    command = ["pgrep", "-P", str(parent)] if parent else ["pgrep", "-x", name]
+    return [int(pid) for pid in subprocess.run(command, capture_output=True, text=True).stdout.split()]
+
+
 def stop(process, timeout=10):
     if process and process.poll() is None:
         process.terminate()

@@ -24,7 +24,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import environment, fresh_database, manage, session_ids, sign_up, start_gunicorn, stop  # noqa: E402
+from common import (  # noqa: E402
+    cpu_seconds, environment, fresh_database, manage, process_ids, session_ids, sign_up, start_gunicorn, stop,
+)
 
 PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
@@ -68,11 +70,16 @@ def main():
             results.append(outcome)
 
     try:
+        web, database = process_ids(parent=server.pid), process_ids(name="postgres")
+        web_before, database_before = cpu_seconds(web), cpu_seconds(database)
         started, client_cpu_before = time.perf_counter(), time.process_time()
         with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
             list(pool.map(one, range(args.signups)))
         elapsed = time.perf_counter() - started
         client_cpu = time.process_time() - client_cpu_before
+        # PostgreSQL backends started during the run are counted too (they are still open).
+        database = set(database) | set(process_ids(name="postgres"))
+        web_cpu, database_cpu = cpu_seconds(web) - web_before, cpu_seconds(database) - database_before
     finally:
         stop(server)
 
@@ -84,7 +91,9 @@ def main():
     check = json.loads(manage("shell", "-c", CHECK, env=env))
     print(f"sign-ups: {len(results)} sent, {args.concurrency} at a time, gunicorn {args.workers} workers")
     print(f"throughput: {len(results) / elapsed:.1f} sign-ups/s over {elapsed:.1f} s (form GET, POST, result page each)")
-    print(f"this load generator itself used {client_cpu:.1f} s of CPU ({client_cpu / elapsed:.0%} of one core)")
+    per_signup = {"gunicorn": web_cpu, "PostgreSQL": database_cpu, "this load generator": client_cpu}
+    print(f"CPU per sign-up ({os.cpu_count()} cores): "
+          + ", ".join(f"{name} {seconds / len(results) * 1000:.1f} ms" for name, seconds in per_signup.items()))
     print(f"POST latency: p50 {pct[49] * 1000:.0f} ms, p95 {pct[94] * 1000:.0f} ms, p99 {pct[98] * 1000:.0f} ms")
     print(f"responses: {ok} redirected (saved), {errors} server errors, {other} other")
     print(f"sessions oversold: {check['oversold']}")

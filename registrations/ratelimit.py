@@ -1,14 +1,10 @@
 """A fixed-window limit on POSTs per client address, counted in the cache (Redis in
 production, so every web process shares the count)."""
-import logging
-
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 
-from s3days.cache import REDIS_DOWN
-
-log = logging.getLogger(__name__)
+from s3days.cache import redis_down_is_a_miss
 
 
 def client_address(request):
@@ -27,19 +23,17 @@ def exceeded(request, scope):
 def count_hit(key):
     """Counts one more POST in the key's window; returns the window's count so far."""
     window = settings.RATE_LIMIT_WINDOW
-    if isinstance(cache, RedisCache):
+    backend = caches["default"]  # `cache` is only a proxy to it
+    if isinstance(backend, RedisCache):
         # One round trip: the sign-up POST is the busiest request (Django's cache API would take
         # three: add, then incr's own exists-then-incr).
-        full_key = cache.make_and_validate_key(key)
-        try:
-            pipe = cache._cache.get_client(full_key, write=True).pipeline(transaction=False)
+        full_key = backend.make_and_validate_key(key)
+        with redis_down_is_a_miss():
+            pipe = backend._cache.get_client(full_key, write=True).pipeline(transaction=False)
             pipe.set(full_key, 0, ex=window, nx=True)
             pipe.incr(full_key)
             return pipe.execute()[1]
-        except REDIS_DOWN as error:
-            # Without Redis there is no count: let the POST through rather than lose a sign-up.
-            log.warning("rate limit: Redis unavailable (%s); not counting", error)
-            return 0
+        return 0  # without Redis there is no count: let the POST through rather than lose a sign-up
     cache.add(key, 0, timeout=window)
     try:
         return cache.incr(key)

@@ -14,7 +14,7 @@ from agenda.cache import cached_for_this_version
 from agenda.calendar import build_calendar
 from agenda.decorators import event_view
 from registrations import ratelimit, services
-from registrations.forms import ChangeSessionsForm, LinkRequestForm, RegistrationForm
+from registrations.forms import ChangeSessionsForm, LinkRequestForm, RegistrationForm, bookable_sessions
 from registrations.models import Booking, Registration
 
 
@@ -105,7 +105,9 @@ def registered(request, event):
     if signup is None:
         return redirect("registrations:register", event.slug)
     places = {pk: services.Place(status, position) for pk, status, position in signup["places"]}
-    sessions = list(event.sessions.filter(pk__in=places).select_related("room").order_by("starts_at", "title"))
+    sessions = [session for session in bookable_sessions(event) if session.pk in places]  # cached
+    if len(sessions) < len(places):  # one was closed to booking since
+        sessions = list(event.sessions.filter(pk__in=places).select_related("room").order_by("starts_at", "title"))
     for session in sessions:
         session.place = places[session.pk]
     context = {

@@ -6,6 +6,7 @@ participant's sign-up never fails because of the cache.
 """
 import contextlib
 import logging
+import time
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -16,12 +17,19 @@ log = logging.getLogger(__name__)
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
 
 
+LOG_EVERY = 10  # seconds: an outage is logged, not every request during it
+_last_logged = 0.0
+
+
 @contextlib.contextmanager
 def redis_down_is_a_miss():
+    global _last_logged
     try:
         yield
     except REDIS_DOWN as error:
-        log.warning("cache: Redis unavailable (%s); carrying on without it", error)
+        if time.monotonic() - _last_logged > LOG_EVERY:
+            _last_logged = time.monotonic()
+            log.warning("cache: Redis unavailable (%s); carrying on without it", error)
 
 
 class ForgivingRedisCacheClient(RedisCacheClient):

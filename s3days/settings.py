@@ -133,16 +133,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache (agenda pages, rate limits): Redis when REDIS_URL is set, else this process's memory.
 REDIS_URL = env_str("REDIS_URL")
+REDIS_CACHE = {
+    # Django's Redis cache, except that Redis being down is a miss, not a server error.
+    "BACKEND": "s3days.cache.ForgivingRedisCache",
+    # A Redis that hangs costs a request at most this long per call.
+    "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+}
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            # Django's Redis cache, except that Redis being down is a miss, not a server error.
-            "BACKEND": "s3days.cache.ForgivingRedisCache",
-            "LOCATION": REDIS_URL,
-            # A Redis that hangs costs a request at most this long per call.
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
-    }
+    CACHES = {"default": {**REDIS_CACHE, "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

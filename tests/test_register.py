@@ -1,6 +1,7 @@
 """The sign-up form in /<event>/register/: what it offers, what it refuses, what it writes."""
 import datetime
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.core import mail
@@ -89,31 +90,65 @@ def test_valid_sign_up_books_the_sessions_and_shows_the_thanks_page(
         ("energy-meeting", "confirmed"),
         ("joint-conference", "confirmed"),
     ]
-    html = response.content.decode()
-    assert "Thank you, Ane" in html and "ane@example.eus" in html and "Energy Platform meeting" in html
+    confirmed = response.content.decode().split('id="confirmed-sessions"')[1].split("</ul>")[0]
+    assert "Thank you, Ane" in response.content.decode() and "ane@example.eus" in response.content.decode()
+    assert confirmed.count("Seat confirmed") == 2 and "Energy Platform meeting" in confirmed
     [message] = mail.outbox
     assert message.to == ["ane@example.eus"] and registration.get_absolute_url() in message.body
 
 
+def fill_energy_meeting(event):
+    """The energy meeting gets one seat, taken: the next people wait."""
+    energy = session(event, "energy-meeting")
+    energy.capacity = 1
+    energy.save()
+    BookingFactory(session=energy, registration__event=event)
+    return energy
+
+
+def waitlist_on_page(response):
+    html = response.content.decode()
+    return re.findall(r"<strong>([^<]+)</strong>[^<]*<br>[^<]*<span[^>]*>Waitlist, position (\d+)<", html)
+
+
+def test_the_result_page_says_which_seats_are_confirmed_and_the_waitlist_positions(client, url, seeded):
+    fill_energy_meeting(seeded)
+    Client().post(url, valid_data(seeded, email="first.in.line@example.org"))
+    response = client.post(url, valid_data(seeded), follow=True)
+    html = response.content.decode()
+    assert "Joint Thematic Platforms Conference" in html.split('id="confirmed-sessions"')[1].split("</ul>")[0]
+    assert waitlist_on_page(response) == [("Energy Platform meeting", "2")]
+    ane = Registration.objects.get(email="ane@example.eus")
+    [waiting] = ane.bookings.filter(status="waitlisted").with_waitlist_position()
+    assert waiting.waitlist_position == 2
+
+
 def test_reloading_the_thanks_page_or_submitting_again_does_not_register_twice(client, url, seeded):
-    client.post(url, valid_data(seeded))
+    fill_energy_meeting(seeded)
+    first = client.post(url, valid_data(seeded), follow=True)
     for _ in range(2):
-        assert client.get(f"/{seeded.slug}/register/thanks/").status_code == 200
-    client.post(url, valid_data(seeded))  # back button, submit again
-    assert Registration.objects.count() == 1 and Booking.objects.count() == 2
+        assert waitlist_on_page(client.get(f"/{seeded.slug}/register/thanks/")) == [("Energy Platform meeting", "1")]
+    again = client.post(url, valid_data(seeded), follow=True)  # back button, submit again
+    assert Registration.objects.filter(email="ane@example.eus").count() == 1 and Booking.objects.count() == 3
+    # This browser made the registration: it is shown its own places again, not a newcomer's.
+    assert waitlist_on_page(again) == waitlist_on_page(first) == [("Energy Platform meeting", "1")]
 
 
 def test_an_email_already_registered_sees_the_same_page_and_the_owner_gets_their_link(
     url, seeded, django_capture_on_commit_callbacks
 ):
+    fill_energy_meeting(seeded)
     owner = RegistrationFactory(event=seeded, email="Ane@Example.eus")
-    newcomer_page = Client().post(url, valid_data(seeded, email="someone.new@example.eus"), follow=True)
     with django_capture_on_commit_callbacks(execute=True):
         stranger_page = Client().post(url, valid_data(seeded, email="ane@example.EUS"), follow=True)
+    newcomer_page = Client().post(url, valid_data(seeded, email="someone.new@example.eus"), follow=True)
 
     def without_address(response):
         return response.content.decode().replace("someone.new@example.eus", "X").replace("ane@example.EUS", "X")
 
+    # The stranger is shown exactly what the newcomer right after them really got: the joint
+    # conference's seat, and first place on the energy meeting's waitlist.
+    assert waitlist_on_page(newcomer_page) == [("Energy Platform meeting", "1")]
     assert without_address(stranger_page) == without_address(newcomer_page)
     owner.refresh_from_db()
     assert owner.first_name != "Ane" and not owner.bookings.exists()
@@ -272,3 +307,77 @@ def test_a_session_an_organiser_closes_is_refused_at_once_despite_the_caches(
     assert "Energy Platform meeting" not in client.get(url).content.decode()
     refused = client.post(url, valid_data(seeded))
     assert "That session cannot be booked." in str(refused.context["form"].errors["sessions"])
+
+
+def test_the_sign_up_post_runs_a_fixed_number_of_queries(client, url, seeded, django_assert_num_queries):
+    """The busiest request. With the event, the sessions and the platforms in the cache: the
+    registration looked up (locked) and inserted, its platforms inserted, the sessions locked,
+    then per session one count and one insert, and the outbox row; plus the transaction."""
+    client.get(url)
+    client.post(url, valid_data(seeded, email="warm@example.org"))  # the platforms' list is cached
+    data = valid_data(seeded)
+    with django_assert_num_queries(11) as captured:  # 9 statements between SAVEPOINT and RELEASE
+        assert client.post(url, data).status_code == 302
+    statements = [query["sql"].split()[0] for query in captured.captured_queries]
+    assert statements.count("INSERT") == 5  # registration, platform, 2 bookings, outbox row
+
+
+class FormValues(HTMLParser):
+    """The values a browser would submit for the first <form method="post"> of a page."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.values, self.select, self.textarea = [], None, None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("name") and attrs.get("type") not in ("submit", "checkbox", "radio"):
+            self.values.append((attrs["name"], attrs.get("value") or ""))
+        elif tag == "input" and attrs.get("name") and "checked" in attrs:
+            self.values.append((attrs["name"], attrs.get("value", "on")))
+        elif tag == "select":
+            self.select = attrs.get("name")
+        elif tag == "option" and self.select and "selected" in attrs:
+            self.values.append((self.select, attrs.get("value", "")))
+        elif tag == "textarea":
+            self.textarea = attrs.get("name")
+            self.values.append((self.textarea, ""))
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+    def handle_data(self, data):
+        if self.textarea:
+            name, value = self.values.pop()
+            self.values.append((name, value + data))
+
+
+def test_closing_registration_in_the_admin_shows_at_once_despite_the_cached_event(
+    client, url, seeded, django_capture_on_commit_callbacks
+):
+    from tests.factories import staff_user
+
+    assert "Registration is closed" not in client.get(url).content.decode()  # the event is now cached
+    organiser = Client()
+    organiser.force_login(staff_user("Organisers"))
+    change_url = f"/admin/agenda/event/{seeded.pk}/change/"
+    values = dict_of_lists(FormValues(organiser.get(change_url).content.decode()).values)
+    yesterday = timezone.localtime(timezone.now() - datetime.timedelta(days=1), seeded.tz)
+    values["registration_closes_0"], values["registration_closes_1"] = [f"{yesterday:%Y-%m-%d}"], ["12:00"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = organiser.post(change_url, values)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert "Registration is closed" in client.get(url).content.decode()
+    assert client.post(url, valid_data(seeded)).status_code == 200
+    assert not Registration.objects.exists()
+
+
+def dict_of_lists(pairs):
+    values = {}
+    for name, value in pairs:
+        values.setdefault(name, []).append(value)
+    return values

@@ -232,3 +232,59 @@ def test_a_cancelled_registration_cannot_change_or_cancel_again(event, platform)
     assert services.change_sessions(ana, [session]) is None
     services.cancel_booking(booking)
     assert OutgoingEmail.objects.filter(kind="cancellation").count() == 1
+
+
+@pytest.mark.parametrize(
+    "limit, confirmed, waiting, place",
+    [
+        (None, 500, 0, ("confirmed", None)),  # no limit
+        (None, 5, 2, ("confirmed", None)),  # no limit: those waiting are promoted too
+        (10, 9, 0, ("confirmed", None)),
+        (10, 10, 0, ("waitlisted", 1)),
+        (10, 10, 3, ("waitlisted", 4)),
+        (10, 8, 1, ("confirmed", None)),  # 2 seats freed: one for the person waiting, one for us
+        (10, 8, 2, ("waitlisted", 1)),  # 2 seats freed, both go to those waiting
+        (10, 8, 5, ("waitlisted", 4)),
+        (10, 12, 0, ("waitlisted", 1)),  # capacity lowered below the seats already given
+    ],
+)
+def test_the_place_a_newcomer_gets(limit, confirmed, waiting, place):
+    assert services.place_for_newcomer(limit, confirmed, waiting) == place
+
+
+def test_register_reports_each_place_as_the_database_holds_it(event, platform):
+    session, roomy = SessionFactory(event=event, capacity=1), SessionFactory(event=event, capacity=None)
+    places = [
+        services.register(event, details=details_for(f"p{number}@example.org"), platforms=[platform], sessions=[session, roomy])[2]
+        for number in range(3)
+    ]
+    assert [place[session.pk] for place in places] == [("confirmed", None), ("waitlisted", 1), ("waitlisted", 2)]
+    assert all(place[roomy.pk] == ("confirmed", None) for place in places)
+    assert positions(session) == {"p1@example.org": 1, "p2@example.org": 2}
+
+
+def test_what_an_already_registered_address_is_shown_is_what_a_newcomer_then_gets(event, platform):
+    """The result page of an address already registered shows places_for_newcomer(): it must be
+    exactly what a real newcomer would have been given at that moment, or it would tell."""
+    session = SessionFactory(event=event, capacity=2)
+    services.register(event, details=details_for("owner@example.org"), platforms=[platform], sessions=[session])
+
+    def shown_then_got(email):
+        _, created, shown = services.register(
+            event, details=details_for("owner@example.org"), platforms=[platform], sessions=[session]
+        )
+        _, _, got = services.register(event, details=details_for(email), platforms=[platform], sessions=[session])
+        assert not created
+        return shown, got
+
+    for email in ["a@example.org", "b@example.org", "c@example.org"]:  # a seat, then the waitlist
+        shown, got = shown_then_got(email)
+        assert shown == got
+    Session.objects.filter(pk=session.pk).update(capacity=4)  # seats freed behind our back
+    shown, got = shown_then_got("d@example.org")
+    assert shown == got == {session.pk: ("waitlisted", 1)}  # b and c take the freed seats; d is next in line
+
+
+def details_for(email):
+    return {"first_name": email.split("@")[0], "last_name": "Tester", "email": email, "organisation": "Org",
+            "country": "ES", "region": "Basque Country", "stakeholder_type": "research"}

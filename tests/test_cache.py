@@ -1,0 +1,79 @@
+"""The production cache (s3days.cache.ForgivingRedisCache) on a real Redis: the rate limit
+counts there in one round trip, and a Redis outage costs speed, never a sign-up."""
+import subprocess
+import time
+
+import pytest
+import redis
+from django.conf import settings as django_settings
+
+from registrations.models import Registration
+from tests.test_email_delivery import free_port
+from tests.test_register import valid_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def redis_server():
+    port = free_port()
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port)
+    for _ in range(50):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.1)
+    yield process, client
+    process.terminate()
+    process.wait(5)
+
+
+@pytest.fixture
+def redis_cache(settings, redis_server):
+    """The project's production cache settings, on the throw-away Redis."""
+    process, client = redis_server
+    port = client.connection_pool.connection_kwargs["port"]
+    settings.CACHES = {"default": {**settings.REDIS_CACHE, "LOCATION": f"redis://127.0.0.1:{port}/0"}}
+    return process, client
+
+
+@pytest.fixture
+def url(seeded):
+    return f"/{seeded.slug}/register/"
+
+
+def test_the_rate_limit_counts_in_redis_in_one_round_trip(client, url, seeded, settings, redis_cache):
+    _, redis_client = redis_cache
+    settings.RATE_LIMIT_POSTS = 2
+    redis_client.config_resetstat()
+    assert client.post(url, valid_data(seeded)).status_code == 302
+    assert client.post(url, valid_data(seeded, email="second@example.org")).status_code == 302
+    refused = client.post(url, valid_data(seeded, email="third@example.org"))
+    assert refused.status_code == 429 and Registration.objects.count() == 2
+    [key] = redis_client.keys("*ratelimit:register:*")
+    assert int(redis_client.get(key)) == 3 and 0 < redis_client.ttl(key) <= settings.RATE_LIMIT_WINDOW
+    # SET NX + INCRBY per POST, pipelined; Django's cache.incr would add an EXISTS each time.
+    stats = redis_client.info("commandstats")
+    assert "cmdstat_exists" not in stats and stats["cmdstat_incrby"]["calls"] == 3
+
+
+def test_a_redis_outage_costs_no_sign_up(client, url, seeded, settings, redis_cache):
+    settings.RATE_LIMIT_POSTS = 5
+    process, _ = redis_cache
+    assert client.get(url).status_code == 200  # the form and the event are now in Redis
+    process.terminate()
+    process.wait(5)
+    started = time.monotonic()
+    response = client.post(url, valid_data(seeded), follow=True)
+    assert response.status_code == 200 and "Thank you, Ane" in response.content.decode()
+    assert time.monotonic() - started < 2  # a refused connection fails fast, no retry loop
+    assert Registration.objects.get().email == "ane@example.eus"
+    for page in [url, f"/{seeded.slug}/", f"/{seeded.slug}/agenda/"]:
+        assert client.get(page).status_code == 200
+    for number in range(6):  # no count without Redis: nobody is turned away for it
+        assert client.post(url, valid_data(seeded, email=f"p{number}@example.org")).status_code == 302
