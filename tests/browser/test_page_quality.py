@@ -32,9 +32,13 @@ def pages(live_server, seeded):
     registration, *_ = services.register(seeded, details=details, platforms=[energy.platform], sessions=[energy])
     booking = registration.bookings.get()
     base = f"{live_server.url}/{seeded.slug}"
+    joint = seeded.sessions.get(slug="joint-conference")
+    energy.capacity = 1  # zoe has the seat: the thanks page shows a seat and a waitlist place
+    energy.save()
     thanks = Client()
     thanks.post(f"/{seeded.slug}/register/", {**details, "email": "other@example.org", "platforms": [energy.platform_id],
-                                              "sessions": [energy.pk], "consent": "on"})
+                                              "sessions": [energy.pk, joint.pk], "consent": "on"})
+    assert "Waitlist, position 1" in thanks.get(f"/{seeded.slug}/register/thanks/").content.decode()
     return {
         "event home": f"{base}/",
         "agenda": f"{base}/agenda/",
