@@ -4,10 +4,11 @@
     .venv/bin/python bench/email_drill.py [--signups 200]
 
 Everything runs here and is stopped at the end: a Redis of its own on 127.0.0.1:6390 (the
-broker; the machine's Redis on 6379 is left alone), an aiosmtpd server in this process,
+broker and the cache, as in a deployment with one Redis; the machine's Redis on 6379 is left
+alone), an aiosmtpd server in this process,
 gunicorn on 127.0.0.1:8766, a Celery worker and Celery beat, on a throw-away PostgreSQL
 database (s3days_drill). While the sign-ups go in, spread over about a minute:
-  (a) Redis is stopped for 30 s,
+  (a) Redis is stopped for 30 s (no broker, no cache),
   (b) the worker is killed once with SIGKILL (and started again, as a supervisor would),
   (c) the mail server refuses connections for 20 s.
 Then it waits up to 3 minutes after the last fault and prints: sign-ups saved, emails
@@ -102,6 +103,7 @@ def main():
     env = environment(
         DATABASE, WEB_PORT,
         CELERY_BROKER_URL=f"redis://127.0.0.1:{REDIS_PORT}/0",
+        REDIS_URL=f"redis://127.0.0.1:{REDIS_PORT}/1",
         EMAIL_URL=f"smtp://127.0.0.1:{SMTP_PORT}?timeout=5",
         EMAIL_RETRY_BASE_SECONDS="5",
         EMAIL_MAX_ATTEMPTS="8",

@@ -127,11 +127,11 @@ def _sign_up(registration, details, platforms, sessions, partnerships, listed):
     if is_comeback:
         # Someone who cancelled signs up again: a fresh link, the old one stays dead.
         registration.token = new_token()
-        registration.save()
+    registration.save()
+    if is_comeback:
         registration.platforms.set(platforms)
         registration.partnerships.set(partnerships)
     else:
-        registration.save()
         # add(), not set(): a new registration has nothing to compare with (one query less).
         registration.platforms.add(*platforms)
         if partnerships:
