@@ -122,6 +122,14 @@ def cpu_seconds(pids):
     return total
 
 
+def machine_cpu_ticks():
+    """(busy, total) CPU ticks of the whole machine so far, from /proc/stat."""
+    with open("/proc/stat") as stat:
+        user, nice, system, idle, iowait, irq, softirq, steal = map(int, stat.readline().split()[1:9])
+    busy = user + nice + system + irq + softirq + steal
+    return busy, busy + idle + iowait
+
+
 def process_ids(*, parent=None, name=None):
     """PIDs of the children of `parent`, or of every process called `name`."""
     command = ["pgrep", "-P", str(parent)] if parent else ["pgrep", "-x", name]

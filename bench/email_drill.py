@@ -166,7 +166,7 @@ def main():
             stop(process)
         mail_server.stop()
 
-    saved_responses = sum(1 for status, _ in statuses if status == 302)
+    saved_responses = sum(1 for status, *_ in statuses if status == 302)
     duplicates = {outbox_id: count for outbox_id, count in inbox.outbox_ids.items() if count > 1}
     admissible = {outbox_id for outbox_id in duplicates if outbox_id in killed_while_sending}
     sent = state["status"].get("sent", 0)

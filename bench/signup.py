@@ -25,7 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (  # noqa: E402
-    cpu_seconds, environment, fresh_database, manage, process_ids, session_ids, sign_up, start_gunicorn, stop,
+    cpu_seconds, environment, fresh_database, machine_cpu_ticks, manage, process_ids, session_ids, sign_up,
+    start_gunicorn, stop,
 )
 
 PORT = 8765
@@ -72,11 +73,13 @@ def main():
     try:
         web, database = process_ids(parent=server.pid), process_ids(name="postgres")
         web_before, database_before = cpu_seconds(web), cpu_seconds(database)
-        started, client_cpu_before = time.perf_counter(), time.process_time()
+        started, client_cpu_before, machine_before = time.perf_counter(), time.process_time(), machine_cpu_ticks()
         with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
             list(pool.map(one, range(args.signups)))
         elapsed = time.perf_counter() - started
         client_cpu = time.process_time() - client_cpu_before
+        machine_after = machine_cpu_ticks()
+        machine_busy = (machine_after[0] - machine_before[0]) / (machine_after[1] - machine_before[1])
         # PostgreSQL backends started during the run are counted too (they are still open).
         database = set(database) | set(process_ids(name="postgres"))
         web_cpu, database_cpu = cpu_seconds(web) - web_before, cpu_seconds(database) - database_before
@@ -93,7 +96,8 @@ def main():
     print(f"throughput: {len(results) / elapsed:.1f} sign-ups/s over {elapsed:.1f} s (form GET, POST, result page each)")
     per_signup = {"gunicorn": web_cpu, "PostgreSQL": database_cpu, "this load generator": client_cpu}
     print(f"CPU per sign-up ({os.cpu_count()} cores): "
-          + ", ".join(f"{name} {seconds / len(results) * 1000:.1f} ms" for name, seconds in per_signup.items()))
+          + ", ".join(f"{name} {seconds / len(results) * 1000:.1f} ms" for name, seconds in per_signup.items())
+          + f"; the machine was {machine_busy:.0%} busy")
     print(f"POST latency: p50 {pct[49] * 1000:.0f} ms, p95 {pct[94] * 1000:.0f} ms, p99 {pct[98] * 1000:.0f} ms")
     print(f"responses: {ok} redirected (saved), {errors} server errors, {other} other")
     print(f"sessions oversold: {check['oversold']}")

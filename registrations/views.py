@@ -72,7 +72,7 @@ def register(request, event):
             signup = {
                 "first_name": data["first_name"],
                 "email": data["email"],
-                "places": [[session.pk, *places[session.pk]] for session in data["sessions"]],
+                "places": [[session.pk, *places[session.pk]] for session in data["sessions"] if session.pk in places],
             }
             response.set_signed_cookie(
                 SIGNUP_COOKIE, json.dumps(signup), salt=SIGNUP_COOKIE, max_age=3600, httponly=True,
