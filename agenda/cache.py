@@ -18,7 +18,7 @@ def agenda_changed():
         cache.set(VERSION_KEY, 2, timeout=None)
 
 
-def cached_for_this_version(key, build):
+def cached_until_agenda_changes(key, build):
     """build()'s value, at most SEAT_COUNTS_MAX_AGE seconds old and never older than the last
     change to the programme. A hit costs one cache round trip: the value and the version are
     read together."""

@@ -3,7 +3,7 @@ import functools
 from django.http import Http404
 from django.utils import timezone
 
-from agenda.cache import cached_for_this_version
+from agenda.cache import cached_until_agenda_changes
 from agenda.models import Event
 
 
@@ -21,7 +21,7 @@ def event_view(view):
     def wrapper(request, event_slug, *args, **kwargs):
         event = None
         if len(event_slug) <= SLUG_MAX_LENGTH:  # longer is no event, and no cache key either
-            event = cached_for_this_version(f"event:{event_slug}", lambda: Event.objects.filter(slug=event_slug).first())
+            event = cached_until_agenda_changes(f"event:{event_slug}", lambda: Event.objects.filter(slug=event_slug).first())
         if event is None:
             raise Http404("No such event.")
         with timezone.override(event.tz):

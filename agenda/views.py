@@ -9,7 +9,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import quote_etag
 
 from agenda import schedule
-from agenda.cache import cached_for_this_version
+from agenda.cache import cached_until_agenda_changes
 from agenda.calendar import build_calendar
 from agenda.decorators import event_view
 from agenda.models import Event, Platform
@@ -66,7 +66,7 @@ def agenda(request, event_slug):
     # cache round trip and no query.
     platform_slug, day = agenda_filters(request)
     key = f"agenda-page:{event_slug}:{platform_slug}:{day}"
-    html = cached_for_this_version(key, lambda: render_agenda(request, event_slug, platform_slug, day))
+    html = cached_until_agenda_changes(key, lambda: render_agenda(request, event_slug, platform_slug, day))
     return HttpResponse(html)
 
 

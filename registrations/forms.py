@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django_countries import countries
 
-from agenda.cache import cached_for_this_version
+from agenda.cache import cached_until_agenda_changes
 from agenda.models import Partnership, Platform, Session
 from registrations.models import Booking, Registration
 
@@ -27,7 +27,7 @@ def reject_control_characters(value):
 def bookable_sessions(event):
     """The sessions a participant may choose, in programme order. Cached like the agenda: for a
     few seconds, and renewed at once when an organiser changes the programme."""
-    return cached_for_this_version(
+    return cached_until_agenda_changes(
         f"bookable-sessions:{event.pk}",
         lambda: list(
             Session.objects.filter(event=event).registrable().select_related("room").order_by("starts_at", "title")
@@ -39,16 +39,16 @@ class CachedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     """Checks the ticked ids against a short list cached like the agenda (the platforms, the
     partnerships) instead of querying for them on every sign-up."""
 
-    def __init__(self, queryset, **kwargs):
+    def __init__(self, queryset, cache_key, **kwargs):
         super().__init__(queryset, **kwargs)
-        self.cache_key = f"choices:{queryset.model._meta.label_lower}"
+        self.cache_key = cache_key  # one per queryset
 
     def _check_values(self, value):
         try:
             ticked = {str(pk) for pk in value}
         except TypeError:
             raise ValidationError(self.error_messages["invalid_list"], code="invalid_list")
-        known = cached_for_this_version(self.cache_key, lambda: list(self.queryset))
+        known = cached_until_agenda_changes(self.cache_key, lambda: list(self.queryset))
         chosen = [choice for choice in known if str(choice.pk) in ticked]
         unknown = ticked - {str(choice.pk) for choice in chosen}
         if unknown:
@@ -155,6 +155,7 @@ class SessionChoiceMixin:
 class RegistrationForm(SessionChoiceMixin, forms.ModelForm):
     platforms = CachedModelMultipleChoiceField(
         queryset=Platform.objects.all(),
+        cache_key="choices:platforms",
         widget=forms.CheckboxSelectMultiple,
         label="Thematic platforms",
         help_text="The platforms you belong to or work with: one or more.",
@@ -162,6 +163,7 @@ class RegistrationForm(SessionChoiceMixin, forms.ModelForm):
     )
     partnerships = CachedModelMultipleChoiceField(
         queryset=Partnership.objects.select_related("platform"),
+        cache_key="choices:partnerships",
         widget=forms.CheckboxSelectMultiple,
         required=False,
         label="Partnerships (optional)",

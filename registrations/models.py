@@ -64,6 +64,10 @@ class Registration(models.Model):
     checkin_code = models.CharField(max_length=16, unique=True, default=new_checkin_code, editable=False)
     checked_in_at = models.DateTimeField(null=True, blank=True)
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A hash of the browser cookie the sign-up came with: that browser submitting the same
+    # address again (a double click, the back button) is shown its own places, anyone else
+    # what a newcomer would get (services.register).
+    signup_browser = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -19,6 +19,7 @@ def anonymise(event):
         registration.organisation = ""
         registration.dietary_needs = registration.accessibility_needs = ""
         registration.token, registration.checkin_code = new_token(), new_checkin_code()  # old links die
+        registration.signup_browser = ""
         registration.anonymised_at = now
         registration.save()
         registration.emails.update(to_address=registration.email, last_error="")

@@ -76,7 +76,7 @@ def book(registration, session, replace_cancelled=True):
     return booking
 
 
-def places_for_newcomer(sessions):
+def projected_places(sessions):
     """{session id: Place} that book() would give one more participant right now; nothing is
     locked or written."""
     counted = Session.objects.filter(pk__in=[session.pk for session in sessions]).select_related("room")
@@ -86,33 +86,51 @@ def places_for_newcomer(sessions):
     }
 
 
-def register(event, *, details, platforms, sessions, partnerships=(), listed=False):
-    """Signs someone up. Returns (registration, created, places): places is {session id: Place}.
+def current_places(registration):
+    """{session id: Place} of the registration's seats and waitlist places, as they are now."""
+    return {
+        booking.session_id: Place(booking.status, booking.waitlist_position)
+        for booking in registration.bookings.live()
+    }
+
+
+def register(event, *, details, platforms, sessions, partnerships=(), listed=False, browser=""):
+    """Signs someone up. Returns (registration, created, places): places is {session id: Place},
+    what the sign-up got. `browser` identifies the browser it came from (a hash of a cookie).
 
     An email already registered for the event changes nothing: its owner is sent their private
-    link instead (created is False). So that the submitter's page is the same either way and
-    tells a stranger nothing, places is then what a newcomer would get right now, the same
-    thing a new registration is told.
+    link instead (created is False). The submitter's page must then look the same as a
+    newcomer's and tell a stranger nothing, so places is what a newcomer would get right now,
+    by the same rule; unless the sign-up came from this same browser (a double click, the back
+    button), which is shown the registration's own places.
     """
     email = details["email"]
+
+    def already_registered(existing):
+        outbox.queue(existing, OutgoingEmail.Kind.PRIVATE_LINK)
+        if browser and existing.signup_browser == browser:
+            return existing, False, current_places(existing)
+        return existing, False, projected_places(sessions)
+
     try:
         with transaction.atomic():
             existing = Registration.objects.select_for_update().filter(event=event).with_email(email).first()
             if existing and not existing.is_cancelled:
-                outbox.queue(existing, OutgoingEmail.Kind.PRIVATE_LINK)
-                return existing, False, places_for_newcomer(sessions)
+                return already_registered(existing)
             registration = existing or Registration(event=event)
+            registration.signup_browser = browser
             bookings = _sign_up(registration, details, platforms, sessions, partnerships, listed)
             return registration, True, {booking.session_id: booking.place for booking in bookings}
     except IntegrityError:
-        # Two sign-ups with one email raced and the other one won: treat as already registered.
+        # Two sign-ups with one email raced and the other one won (a double click lands here):
+        # treat as already registered.
         with transaction.atomic():
-            existing = Registration.objects.filter(event=event).with_email(email).first()
+            existing = Registration.objects.select_for_update().filter(event=event).with_email(email).first()
             if existing is None:
                 raise
-            if not existing.is_cancelled:
-                outbox.queue(existing, OutgoingEmail.Kind.PRIVATE_LINK)
-            return existing, False, places_for_newcomer(sessions)
+            if existing.is_cancelled:  # the winner has cancelled since: nothing to send
+                return existing, False, projected_places(sessions)
+            return already_registered(existing)
 
 
 def _sign_up(registration, details, platforms, sessions, partnerships, listed):

@@ -1,5 +1,7 @@
 """Thin views: check access, call the form and services.py, render."""
+import hashlib
 import json
+import secrets
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,7 +12,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from agenda.cache import cached_for_this_version
+from agenda.cache import cached_until_agenda_changes
 from agenda.calendar import build_calendar
 from agenda.decorators import event_view
 from registrations import ratelimit, services
@@ -19,6 +21,7 @@ from registrations.models import Booking, Registration
 
 
 SIGNUP_COOKIE = "s3days-signup"
+BROWSER_COOKIE = "s3days-browser"
 
 
 def too_many_requests(request, event):
@@ -38,10 +41,26 @@ def blank_form_html(event):
     """The empty sign-up form, rendered at most once every few seconds: it is the costliest part
     of the page (crispy templates, every country, every session), and its only live content,
     the seat counts, may be that old. The CSRF token is outside it, in the page."""
-    return cached_for_this_version(
+    return cached_until_agenda_changes(
         f"signup-form:{event.pk}",
         lambda: render_to_string("registrations/_form_fields.html", {"form": RegistrationForm(event)}),
     )
+
+
+def browser_hash(request):
+    """A hash of this browser's BROWSER_COOKIE ('' if it has none): it tells services.register
+    that a second sign-up for an address comes from the browser that made the first."""
+    value = request.COOKIES.get(BROWSER_COOKIE, "")
+    return hashlib.sha256(value.encode()).hexdigest() if value else ""
+
+
+def remember_browser(request, response, event):
+    if BROWSER_COOKIE not in request.COOKIES:
+        response.set_cookie(
+            BROWSER_COOKIE, secrets.token_urlsafe(32), httponly=True, samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE, path=f"/{event.slug}/",
+        )
+    return response
 
 
 @event_view
@@ -55,25 +74,23 @@ def register(request, event):
         form = RegistrationForm(event, request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            _registration, created, places = services.register(
+            _registration, _created, places = services.register(
                 event,
                 details=form.details(),
                 platforms=data["platforms"],
                 partnerships=data["partnerships"],
                 sessions=data["sessions"],
                 listed=data["listed"],
+                browser=browser_hash(request),
             )
-            response = redirect("registrations:registered", event.slug)
-            if not created and same_signup_as_before(request, data["email"]):
-                return response  # submitted twice from this browser: its page stays as it was
-            # The next page shows what was typed and the places from services.register (for an
-            # address already registered, what a newcomer would get: the page must look the
-            # same). A signed cookie carries it: the web process keeps no state, writes no row.
+            # The next page shows what was typed and the places services.register returned. A
+            # signed cookie carries them: the web process keeps no state and writes no row.
             signup = {
                 "first_name": data["first_name"],
                 "email": data["email"],
-                "places": [[session.pk, *places[session.pk]] for session in data["sessions"] if session.pk in places],
+                "places": [[session_id, *place] for session_id, place in places.items()],
             }
+            response = redirect("registrations:registered", event.slug)
             response.set_signed_cookie(
                 SIGNUP_COOKIE, json.dumps(signup), salt=SIGNUP_COOKIE, max_age=3600, httponly=True,
                 samesite="Lax", secure=settings.SESSION_COOKIE_SECURE, path=f"/{event.slug}/",
@@ -81,7 +98,7 @@ def register(request, event):
             return response
         form_html = render_to_string("registrations/_form_fields.html", {"form": form})
     context = {"event": event, "form_html": form_html or blank_form_html(event), "has_errors": bool(form_html)}
-    return render(request, "registrations/register.html", context)
+    return remember_browser(request, render(request, "registrations/register.html", context), event)
 
 
 def signup_from_cookie(request):
@@ -90,12 +107,6 @@ def signup_from_cookie(request):
     except (KeyError, ValueError, BadSignature):
         return None
     return signup if isinstance(signup, dict) and {"first_name", "email", "places"} <= signup.keys() else None
-
-
-def same_signup_as_before(request, email):
-    """Whether this browser's last sign-up (its cookie) was for this email address."""
-    signup = signup_from_cookie(request)
-    return bool(signup) and signup["email"].casefold() == email.casefold()
 
 
 @never_cache

@@ -1,41 +1,37 @@
 """The cache backend for production: Django's Redis cache, made to survive a Redis outage.
 
-Everything cached here can be rebuilt from PostgreSQL, so when Redis does not answer, a read is
-a miss and a write is skipped (with a warning in the log): pages get slower for a while, but a
-participant's sign-up never fails because of the cache.
+Everything cached here can be rebuilt from PostgreSQL, so when Redis fails (refuses, hangs,
+is full, read-only...) a read is a miss and a write is skipped, with a warning in the log:
+pages get slower for a while, but a participant's sign-up never fails because of the cache.
+After a failure Redis is left alone for SKIP_AFTER_FAILURE seconds, so that a Redis that
+hangs costs one timeout per process, not one per cache call.
 """
-import contextlib
 import logging
 import time
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
-REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
+SKIP_AFTER_FAILURE = 5  # seconds
 
 
-LOG_EVERY = 10  # seconds: an outage is logged, not every request during it
-_last_logged = 0.0
+def when_redis_fails(name, otherwise):
+    """Django's RedisCacheClient.<name>, answering otherwise(*args) when Redis fails."""
+    parent = getattr(RedisCacheClient, name)
 
+    def method(self, *args):
+        return self.attempt(lambda: parent(self, *args), otherwise(*args))
 
-@contextlib.contextmanager
-def redis_down_is_a_miss():
-    global _last_logged
-    try:
-        yield
-    except REDIS_DOWN as error:
-        if time.monotonic() - _last_logged > LOG_EVERY:
-            _last_logged = time.monotonic()
-            log.warning("cache: Redis unavailable (%s); carrying on without it", error)
+    return method
 
 
 class ForgivingRedisCacheClient(RedisCacheClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._clients = {}
+        self._skip_until = 0.0
 
     def get_client(self, key=None, *, write=False):
         # One redis.Redis per connection pool, where Django makes a new one for every call:
@@ -45,55 +41,54 @@ class ForgivingRedisCacheClient(RedisCacheClient):
             self._clients[id(pool)] = self._client(connection_pool=pool)
         return self._clients[id(pool)]
 
-    def get(self, key, default):
-        with redis_down_is_a_miss():
-            return super().get(key, default)
-        return default
+    def attempt(self, call, otherwise):
+        """call() if Redis is usable, else (or if it fails now) `otherwise`."""
+        if time.monotonic() < self._skip_until:
+            return otherwise
+        try:
+            return call()
+        except RedisError as error:
+            self._skip_until = time.monotonic() + SKIP_AFTER_FAILURE
+            log.warning("cache: Redis failed (%s); going without it for %s s", error, SKIP_AFTER_FAILURE)
+            return otherwise
 
-    def get_many(self, keys):
-        with redis_down_is_a_miss():
-            return super().get_many(keys)
-        return {}
-
-    def has_key(self, key):
-        with redis_down_is_a_miss():
-            return super().has_key(key)
-        return False
-
-    def add(self, key, value, timeout):
-        with redis_down_is_a_miss():
-            return super().add(key, value, timeout)
-        return False
+    # What each call returns when Redis fails: a miss, "not stored", nothing.
+    get = when_redis_fails("get", lambda key, default: default)
+    get_many = when_redis_fails("get_many", lambda keys: {})
+    has_key = when_redis_fails("has_key", lambda key: False)
+    add = when_redis_fails("add", lambda key, value, timeout: False)
+    set = when_redis_fails("set", lambda key, value, timeout: None)
+    set_many = when_redis_fails("set_many", lambda data, timeout: None)
+    touch = when_redis_fails("touch", lambda key, timeout: False)
+    delete = when_redis_fails("delete", lambda key: False)
+    delete_many = when_redis_fails("delete_many", lambda keys: None)
 
     def incr(self, key, delta):
-        with redis_down_is_a_miss():
-            return super().incr(key, delta)
-        raise ValueError(f"Key '{key}' not found (Redis unavailable).")
+        missing = object()
+        value = self.attempt(lambda: super(ForgivingRedisCacheClient, self).incr(key, delta), missing)
+        if value is missing:  # as if the key were not there: callers of incr() handle that
+            raise ValueError(f"Key '{key}' not found (Redis unavailable).")
+        return value
 
-    def set(self, key, value, timeout):
-        with redis_down_is_a_miss():
-            super().set(key, value, timeout)
+    def count_in_window(self, key, window):
+        """Adds one to the counter `key`, which lasts `window` seconds from its first hit, and
+        returns it; 0 when Redis fails. One round trip (MULTI: INCR, TTL); a counter found
+        without an expiry (its first hit's EXPIRE never arrived) gets one."""
 
-    def set_many(self, data, timeout):
-        with redis_down_is_a_miss():
-            super().set_many(data, timeout)
+        def count():
+            client = self.get_client(key, write=True)
+            count, ttl = client.pipeline(transaction=True).incr(key).ttl(key).execute()
+            if ttl < 0:
+                client.expire(key, window)
+            return count
 
-    def touch(self, key, timeout):
-        with redis_down_is_a_miss():
-            return super().touch(key, timeout)
-        return False
-
-    def delete(self, key):
-        with redis_down_is_a_miss():
-            return super().delete(key)
-        return False
-
-    def delete_many(self, keys):
-        with redis_down_is_a_miss():
-            super().delete_many(keys)
+        return self.attempt(count, 0)
 
 
 class ForgivingRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ForgivingRedisCacheClient
+
+    def count_in_window(self, key, window):
+        return self._cache.count_in_window(self.make_and_validate_key(key), window)

@@ -1,5 +1,6 @@
 """The production cache (s3days.cache.ForgivingRedisCache) on a real Redis: the rate limit
 counts there in one round trip, and a Redis outage costs speed, never a sign-up."""
+import socket
 import subprocess
 import time
 
@@ -47,7 +48,7 @@ def url(seeded):
     return f"/{seeded.slug}/register/"
 
 
-def test_the_rate_limit_counts_in_redis_in_one_round_trip(client, url, seeded, settings, redis_cache):
+def test_the_rate_limit_counts_in_redis_in_one_transaction_per_post(client, url, seeded, settings, redis_cache):
     _, redis_client = redis_cache
     settings.RATE_LIMIT_POSTS = 2
     redis_client.config_resetstat()
@@ -55,11 +56,22 @@ def test_the_rate_limit_counts_in_redis_in_one_round_trip(client, url, seeded, s
     assert client.post(url, valid_data(seeded, email="second@example.org")).status_code == 302
     refused = client.post(url, valid_data(seeded, email="third@example.org"))
     assert refused.status_code == 429 and Registration.objects.count() == 2
+    # Each POST: MULTI, INCRBY, TTL, EXEC sent together; the EXPIRE only for the first.
+    calls = {name.removeprefix("cmdstat_"): stats["calls"] for name, stats in redis_client.info("commandstats").items()}
+    assert calls["exec"] == calls["incrby"] == calls["ttl"] == 3 and calls["expire"] == 1
+    assert "exists" not in calls  # what Django's cache.incr() would add
     [key] = redis_client.keys("*ratelimit:register:*")
     assert int(redis_client.get(key)) == 3 and 0 < redis_client.ttl(key) <= settings.RATE_LIMIT_WINDOW
-    # SET NX + INCRBY per POST, pipelined; Django's cache.incr would add an EXISTS each time.
-    stats = redis_client.info("commandstats")
-    assert "cmdstat_exists" not in stats and stats["cmdstat_incrby"]["calls"] == 3
+
+
+def test_a_counter_that_lost_its_expiry_gets_it_back(client, url, seeded, settings, redis_cache):
+    _, redis_client = redis_cache
+    settings.RATE_LIMIT_POSTS = 100
+    client.post(url, valid_data(seeded))
+    [key] = redis_client.keys("*ratelimit:register:*")
+    redis_client.persist(key)  # as if the process had died between INCR and EXPIRE
+    client.post(url, valid_data(seeded, email="second@example.org"))
+    assert 0 < redis_client.ttl(key) <= settings.RATE_LIMIT_WINDOW
 
 
 def test_a_redis_outage_costs_no_sign_up(client, url, seeded, settings, redis_cache):
@@ -77,3 +89,27 @@ def test_a_redis_outage_costs_no_sign_up(client, url, seeded, settings, redis_ca
         assert client.get(page).status_code == 200
     for number in range(6):  # no count without Redis: nobody is turned away for it
         assert client.post(url, valid_data(seeded, email=f"p{number}@example.org")).status_code == 302
+
+
+def test_a_full_redis_costs_no_sign_up(client, url, seeded, settings, redis_cache):
+    _, redis_client = redis_cache
+    redis_client.config_set("maxmemory", 1)  # every write now fails: OOM, noeviction
+    redis_client.config_set("maxmemory-policy", "noeviction")
+    response = client.post(url, valid_data(seeded), follow=True)
+    assert response.status_code == 200 and "Thank you, Ane" in response.content.decode()
+    assert Registration.objects.get().email == "ane@example.eus"
+
+
+def test_a_redis_that_hangs_costs_one_timeout_not_one_per_cache_call(client, url, seeded, settings):
+    # A socket that listens but never answers: connections complete, replies never come.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(100)
+        settings.CACHES = {"default": {**settings.REDIS_CACHE, "LOCATION": f"redis://127.0.0.1:{silent.getsockname()[1]}/0"}}
+        timeout = settings.REDIS_CACHE["OPTIONS"]["socket_timeout"]
+        started = time.monotonic()
+        response = client.post(url, valid_data(seeded), follow=True)
+        elapsed = time.monotonic() - started
+    assert response.status_code == 200 and Registration.objects.get().email == "ane@example.eus"
+    # One wait for the first call; the next ones skip Redis (the POST alone makes a dozen).
+    assert timeout <= elapsed < 3 * timeout, elapsed

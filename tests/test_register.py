@@ -125,13 +125,25 @@ def test_the_result_page_says_which_seats_are_confirmed_and_the_waitlist_positio
 
 def test_reloading_the_thanks_page_or_submitting_again_does_not_register_twice(client, url, seeded):
     fill_energy_meeting(seeded)
+    client.get(url)
     first = client.post(url, valid_data(seeded), follow=True)
     for _ in range(2):
         assert waitlist_on_page(client.get(f"/{seeded.slug}/register/thanks/")) == [("Energy Platform meeting", "1")]
+    Client().post(url, valid_data(seeded, email="next.in.line@example.org"))  # position 2
     again = client.post(url, valid_data(seeded), follow=True)  # back button, submit again
-    assert Registration.objects.filter(email="ane@example.eus").count() == 1 and Booking.objects.count() == 3
-    # This browser made the registration: it is shown its own places again, not a newcomer's.
+    assert Registration.objects.filter(email="ane@example.eus").count() == 1 and Booking.objects.count() == 5
+    # This browser made the registration: it is shown its own places, not a newcomer's (3).
     assert waitlist_on_page(again) == waitlist_on_page(first) == [("Energy Platform meeting", "1")]
+
+
+def test_a_double_click_shows_the_places_the_first_click_got(client, url, seeded):
+    fill_energy_meeting(seeded)
+    client.get(url)
+    client.post(url, valid_data(seeded))
+    del client.cookies["s3days-signup"]  # the second click left before the first one's answer came
+    second = client.post(url, valid_data(seeded), follow=True)
+    assert waitlist_on_page(second) == [("Energy Platform meeting", "1")]
+    assert "Seat confirmed" in second.content.decode() and Registration.objects.count() == 2
 
 
 def test_an_email_already_registered_sees_the_same_page_and_the_owner_gets_their_link(

@@ -264,7 +264,7 @@ def test_register_reports_each_place_as_the_database_holds_it(event, platform):
 
 
 def test_what_an_already_registered_address_is_shown_is_what_a_newcomer_then_gets(event, platform):
-    """The result page of an address already registered shows places_for_newcomer(): it must be
+    """The result page of an address already registered shows projected_places(): it must be
     exactly what a real newcomer would have been given at that moment, or it would tell."""
     session = SessionFactory(event=event, capacity=2)
     services.register(event, details=details_for("owner@example.org"), platforms=[platform], sessions=[session])
