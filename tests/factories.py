@@ -111,3 +111,10 @@ def staff_user(group_name=None, username="staff"):
     if group_name:
         user.groups.add(Group.objects.get(name=group_name))
     return user
+
+
+def details_for(email, **changes):
+    """What a participant types about themselves, as services.register takes it."""
+    details = {"first_name": email.split("@")[0], "last_name": "Tester", "email": email, "organisation": "Org",
+               "country": "ES", "region": "Basque Country", "stakeholder_type": "research"}
+    return {**details, **changes}

@@ -10,6 +10,7 @@ from tests.factories import (
     PlatformFactory,
     RegistrationFactory,
     SessionFactory,
+    details_for,
     staff_user,
 )
 
@@ -157,8 +158,7 @@ def test_raising_a_capacity_in_the_admin_confirms_the_waitlist_in_order(client):
     platform = PlatformFactory(slug="energy", name="Energy")
     people = []
     for name in ["ana", "ben", "cai"]:
-        details = {"first_name": name, "last_name": "X", "email": f"{name}@example.org", "organisation": "O",
-                   "country": "ES", "region": "", "stakeholder_type": "other"}
+        details = details_for(f"{name}@example.org")
         people.append(services.register(session.event, details=details, platforms=[platform], sessions=[session])[0])
     client.force_login(staff_user("Organisers"))
     local = session.starts_at.astimezone(session.event.tz)

@@ -12,7 +12,7 @@ from django.db import connection
 from agenda.models import Session
 from registrations import services
 from registrations.models import Booking, Registration
-from tests.factories import EventFactory, PlatformFactory, SessionFactory
+from tests.factories import EventFactory, PlatformFactory, SessionFactory, details_for
 
 PEOPLE, SEATS = 40, 10
 
@@ -28,15 +28,7 @@ def race(event, platform, session):
             start.wait()
             services.register(
                 event,
-                details={
-                    "first_name": f"Person{number}",
-                    "last_name": "Racer",
-                    "email": f"racer{number}@example.org",
-                    "organisation": "Lab",
-                    "country": "IT",
-                    "region": "Tuscany",
-                    "stakeholder_type": "research",
-                },
+                details=details_for(f"racer{number}@example.org"),
                 platforms=[platform],
                 sessions=[session],
             )

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from registrations import services
 from registrations.models import Booking, OutgoingEmail, Registration
-from tests.factories import PlatformFactory, RegistrationFactory, SessionFactory
+from tests.factories import PlatformFactory, RegistrationFactory, SessionFactory, details_for
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +22,7 @@ def people(seeded):
     joint = seeded.sessions.get(slug="joint-conference")
 
     def sign_up(email, sessions):
-        details = {"first_name": email[:3].title(), "last_name": "Test", "email": email, "organisation": "Org",
-                   "country": "BE", "region": "Flanders", "stakeholder_type": "research"}
+        details = details_for(email, first_name=email[:3].title(), country="BE", region="Flanders")
         return services.register(seeded, details=details, platforms=[platform], sessions=sessions)[0]
 
     return sign_up("ana@example.org", [joint, energy]), sign_up("ben@example.org", [energy]), energy, joint

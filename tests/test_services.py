@@ -5,7 +5,7 @@ from django.core import mail
 from agenda.models import Session
 from registrations import services
 from registrations.models import Booking, OutgoingEmail, Registration
-from tests.factories import EventFactory, PlatformFactory, RegistrationFactory, SessionFactory
+from tests.factories import EventFactory, PlatformFactory, RegistrationFactory, SessionFactory, details_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,17 +15,10 @@ def platform(db):
     return PlatformFactory(slug="energy", name="Energy")
 
 
-def sign_up(event, platform, sessions, email, **details):
-    details = {
-        "first_name": details.get("first_name", email.split("@")[0]),
-        "last_name": "Tester",
-        "email": email,
-        "organisation": "Regional Government",
-        "country": "ES",
-        "region": "Basque Country",
-        "stakeholder_type": "public_authority",
-    }
-    registration, _created, _places = services.register(event, details=details, platforms=[platform], sessions=sessions)
+def sign_up(event, platform, sessions, email):
+    registration, _created, _places = services.register(
+        event, details=details_for(email), platforms=[platform], sessions=sessions
+    )
     return registration
 
 
@@ -284,7 +277,3 @@ def test_what_an_already_registered_address_is_shown_is_what_a_newcomer_then_get
     shown, got = shown_then_got("d@example.org")
     assert shown == got == {session.pk: ("waitlisted", 1)}  # b and c take the freed seats; d is next in line
 
-
-def details_for(email):
-    return {"first_name": email.split("@")[0], "last_name": "Tester", "email": email, "organisation": "Org",
-            "country": "ES", "region": "Basque Country", "stakeholder_type": "research"}

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from registrations import exports, services
 from registrations.models import Registration
-from tests.factories import BookingFactory, PlatformFactory, RegistrationFactory, staff_user
+from tests.factories import BookingFactory, PlatformFactory, RegistrationFactory, details_for, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +39,7 @@ def crowd(seeded):
     energy.save()
 
     def person(first, last, sessions, platform):
-        details = {"first_name": first, "last_name": last, "email": f"{first.lower()}@example.org",
-                   "organisation": "Org", "country": "ES", "region": "Basque Country", "stakeholder_type": "research"}
+        details = details_for(f"{first.lower()}@example.org", first_name=first, last_name=last)
         return services.register(seeded, details=details, platforms=[platform], sessions=sessions)[0]
 
     people = {

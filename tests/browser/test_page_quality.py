@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.test import Client
 
 from registrations import services
+from tests.factories import details_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 AXE = os.path.join(ROOT, "node_modules", "axe-core", "axe.min.js")
@@ -185,8 +186,7 @@ def test_staff_pages_are_accessible_and_fit_a_phone(browser, live_server, seeded
     client = Client()
     client.force_login(staff_user("Registration staff", "door"))
     registration, *_ = services.register(
-        seeded, details={"first_name": "Ane", "last_name": "E", "email": "ane@example.org", "organisation": "O",
-                         "country": "ES", "region": "R", "stakeholder_type": "research"},
+        seeded, details=details_for("ane@example.org"),
         platforms=[seeded.sessions.get(slug="energy-meeting").platform], sessions=[seeded.sessions.get(slug="energy-meeting")])
     context = browser.new_context(viewport={"width": 360, "height": 740}, bypass_csp=True)
     context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
