@@ -40,6 +40,14 @@ def count_confirmed(session):
     return session.bookings.filter(status=CONFIRMED).count()
 
 
+def seat_counts(session):
+    """(confirmed, waitlisted) bookings of the session, in one query."""
+    counts = session.bookings.aggregate(
+        confirmed=Count("pk", filter=Q(status=CONFIRMED)), waiting=Count("pk", filter=Q(status=WAITLISTED))
+    )
+    return counts["confirmed"], counts["waiting"]
+
+
 class Place(NamedTuple):
     """What a booking got: a seat (position None) or a place on the waitlist (1 = next in line)."""
 
@@ -60,12 +68,10 @@ def place_for_newcomer(limit, confirmed, waiting):
 def book(registration, session, replace_cancelled=True):
     """A seat while the (locked) session has one, else the end of its waitlist. The booking
     carries its place (booking.place)."""
-    counts = session.bookings.aggregate(
-        confirmed=Count("pk", filter=Q(status=CONFIRMED)), waiting=Count("pk", filter=Q(status=WAITLISTED))
-    )
+    confirmed, waiting = seat_counts(session)
     limit = session.seat_limit
-    place = place_for_newcomer(limit, counts["confirmed"], counts["waiting"])
-    if counts["waiting"] and (limit is None or counts["confirmed"] < limit):
+    place = place_for_newcomer(limit, confirmed, waiting)
+    if waiting and (limit is None or confirmed < limit):
         _promote(session)  # seats were freed behind our back: those waiting come first
     if replace_cancelled:
         # A cancelled booking is replaced rather than revived: a new id puts it at the end of

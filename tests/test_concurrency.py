@@ -20,18 +20,20 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def race(event, platform, session):
-    """PEOPLE threads, each with its own database connection, released at the same instant."""
-    start, errors = threading.Barrier(PEOPLE), []
+    """PEOPLE threads, each with its own database connection, released at the same instant.
+    Returns the errors raised and {registration id: the place services.register reported}."""
+    start, errors, told = threading.Barrier(PEOPLE), [], {}
 
     def sign_up(number):
         try:
             start.wait()
-            services.register(
+            registration, _created, places = services.register(
                 event,
                 details=details_for(f"racer{number}@example.org"),
                 platforms=[platform],
                 sessions=[session],
             )
+            told[registration.pk] = places[session.pk]
         except Exception as error:  # collected: a lost sign-up must fail the test, not vanish
             errors.append(error)
         finally:
@@ -42,7 +44,7 @@ def race(event, platform, session):
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    return errors
+    return errors, told
 
 
 @pytest.fixture
@@ -53,7 +55,7 @@ def contest(db):
 
 def test_forty_at_once_for_ten_seats_gives_ten_seats_and_thirty_waitlist_places_in_order(contest):
     event, platform, session = contest
-    errors = race(event, platform, session)
+    errors, told = race(event, platform, session)
 
     assert errors == []
     assert Registration.objects.filter(event=event).count() == PEOPLE
@@ -63,6 +65,8 @@ def test_forty_at_once_for_ten_seats_gives_ten_seats_and_thirty_waitlist_places_
     # the first ten got the seats, the thirty after them queue in the same order.
     assert [booking.status for booking in bookings] == ["confirmed"] * SEATS + ["waitlisted"] * (PEOPLE - SEATS)
     assert [booking.waitlist_position for booking in bookings[SEATS:]] == list(range(1, PEOPLE - SEATS + 1))
+    # What each sign-up was told (its result page) is what the database holds.
+    assert told == {booking.registration_id: (booking.status, booking.waitlist_position) for booking in bookings}
 
 
 def test_negative_control_without_the_lock_the_same_race_oversells(contest, monkeypatch):
@@ -71,13 +75,15 @@ def test_negative_control_without_the_lock_the_same_race_oversells(contest, monk
     def lock_nothing(session_ids):
         return list(Session.objects.filter(pk__in=session_ids).select_related("room").order_by("pk"))
 
-    def count_then_pause(locked_session):
-        confirmed = locked_session.bookings.filter(status="confirmed").count()
-        time.sleep(0.05)  # widen the window between reading the count and writing the booking
-        return confirmed
+    real_seat_counts = services.seat_counts
+
+    def count_then_pause(session):
+        counts = real_seat_counts(session)
+        time.sleep(0.05)  # widen the window between reading the counts and writing the booking
+        return counts
 
     monkeypatch.setattr(services, "lock_sessions", lock_nothing)
-    monkeypatch.setattr(services, "count_confirmed", count_then_pause)
+    monkeypatch.setattr(services, "seat_counts", count_then_pause)
     race(event, platform, session)
 
     confirmed = Booking.objects.filter(session=session, status="confirmed").count()
