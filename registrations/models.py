@@ -67,7 +67,8 @@ class Registration(models.Model):
     # A hash of the browser cookie the sign-up came with: that browser submitting the same
     # address again (a double click, the back button) is shown its own places, anyone else
     # what a newcomer would get (services.register).
-    signup_browser = models.CharField(max_length=64, blank=True, editable=False)
+    # db_default: rows inserted by the previous release, during a deploy, get it too.
+    signup_browser = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

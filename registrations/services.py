@@ -13,6 +13,7 @@ out in order too.
 Emails: each change writes its outbox rows in the same transaction, and hands their ids to
 Celery only after commit (registrations/outbox.py).
 """
+import datetime
 from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
@@ -34,10 +35,6 @@ def lock_sessions(session_ids):
         .select_related("room")
         .order_by("pk")
     )
-
-
-def count_confirmed(session):
-    return session.bookings.filter(status=CONFIRMED).count()
 
 
 def seat_counts(session):
@@ -100,6 +97,11 @@ def current_places(registration):
     }
 
 
+# How long after signing up a browser is recognised as the one that did (views.py's cookies
+# last as long): after that, a shared computer's next user is a stranger like any other.
+SAME_BROWSER_FOR = datetime.timedelta(hours=1)
+
+
 def register(event, *, details, platforms, sessions, partnerships=(), listed=False, browser=""):
     """Signs someone up. Returns (registration, created, places): places is {session id: Place},
     what the sign-up got. `browser` identifies the browser it came from (a hash of a cookie).
@@ -114,7 +116,8 @@ def register(event, *, details, platforms, sessions, partnerships=(), listed=Fal
 
     def already_registered(existing):
         outbox.queue(existing, OutgoingEmail.Kind.PRIVATE_LINK)
-        if browser and existing.signup_browser == browser:
+        signed_up_lately = existing.consent_given_at > timezone.now() - SAME_BROWSER_FOR
+        if browser and existing.signup_browser == browser and signed_up_lately:
             return existing, False, current_places(existing)
         return existing, False, projected_places(sessions)
 
@@ -281,7 +284,7 @@ def promote_waitlist(session):
 
 def _promote(locked_session):
     limit = locked_session.seat_limit
-    free = None if limit is None else limit - count_confirmed(locked_session)
+    free = None if limit is None else limit - seat_counts(locked_session)[0]
     waiting = locked_session.bookings.filter(status=WAITLISTED).select_related("registration").order_by("id")
     if free is not None:
         waiting = waiting[: max(free, 0)]

@@ -47,20 +47,24 @@ def blank_form_html(event):
     )
 
 
-def browser_hash(request):
-    """A hash of this browser's BROWSER_COOKIE ('' if it has none): it tells services.register
-    that a second sign-up for an address comes from the browser that made the first."""
-    value = request.COOKIES.get(BROWSER_COOKIE, "")
-    return hashlib.sha256(value.encode()).hexdigest() if value else ""
+def browser_cookie(request):
+    """This browser's random BROWSER_COOKIE, made up if it has none yet. Its hash tells
+    services.register that a second sign-up for an address comes from the browser that made
+    the first (a double click, the back button)."""
+    return request.COOKIES.get(BROWSER_COOKIE) or secrets.token_urlsafe(32)
 
 
-def remember_browser(request, response, event):
-    if BROWSER_COOKIE not in request.COOKIES:
-        response.set_cookie(
-            BROWSER_COOKIE, secrets.token_urlsafe(32), httponly=True, samesite="Lax",
-            secure=settings.SESSION_COOKIE_SECURE, path=f"/{event.slug}/",
-        )
-    return response
+def hashed(value):
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def private_cookie(event):
+    """Options of our cookies: this event's pages only, out of reach of scripts, for an hour
+    (as long as services.SAME_BROWSER_FOR)."""
+    return {
+        "max_age": int(services.SAME_BROWSER_FOR.total_seconds()), "httponly": True, "samesite": "Lax",
+        "secure": settings.SESSION_COOKIE_SECURE, "path": f"/{event.slug}/",
+    }
 
 
 @event_view
@@ -74,6 +78,7 @@ def register(request, event):
         form = RegistrationForm(event, request.POST)
         if form.is_valid():
             data = form.cleaned_data
+            browser = browser_cookie(request)
             _registration, _created, places = services.register(
                 event,
                 details=form.details(),
@@ -81,7 +86,7 @@ def register(request, event):
                 partnerships=data["partnerships"],
                 sessions=data["sessions"],
                 listed=data["listed"],
-                browser=browser_hash(request),
+                browser=hashed(browser),
             )
             # The next page shows what was typed and the places services.register returned. A
             # signed cookie carries them: the web process keeps no state and writes no row.
@@ -91,14 +96,14 @@ def register(request, event):
                 "places": [[session_id, *place] for session_id, place in places.items()],
             }
             response = redirect("registrations:registered", event.slug)
-            response.set_signed_cookie(
-                SIGNUP_COOKIE, json.dumps(signup), salt=SIGNUP_COOKIE, max_age=3600, httponly=True,
-                samesite="Lax", secure=settings.SESSION_COOKIE_SECURE, path=f"/{event.slug}/",
-            )
+            response.set_signed_cookie(SIGNUP_COOKIE, json.dumps(signup), salt=SIGNUP_COOKIE, **private_cookie(event))
+            response.set_cookie(BROWSER_COOKIE, browser, **private_cookie(event))
             return response
         form_html = render_to_string("registrations/_form_fields.html", {"form": form})
     context = {"event": event, "form_html": form_html or blank_form_html(event), "has_errors": bool(form_html)}
-    return remember_browser(request, render(request, "registrations/register.html", context), event)
+    response = render(request, "registrations/register.html", context)
+    response.set_cookie(BROWSER_COOKIE, browser_cookie(request), **private_cookie(event))
+    return response
 
 
 def signup_from_cookie(request):

@@ -72,17 +72,18 @@ class ForgivingRedisCacheClient(RedisCacheClient):
 
     def count_in_window(self, key, window):
         """Adds one to the counter `key`, which lasts `window` seconds from its first hit, and
-        returns it; 0 when Redis fails. One round trip (MULTI: INCR, TTL); a counter found
-        without an expiry (its first hit's EXPIRE never arrived) gets one."""
+        returns it; 0 when Redis fails. One round trip, atomic: a counter can never be left
+        without its expiry (which would block its client for good)."""
+        client = self.get_client(key, write=True)
+        return self.attempt(lambda: int(client.eval(COUNT_IN_WINDOW, 1, key, window)), 0)
 
-        def count():
-            client = self.get_client(key, write=True)
-            count, ttl = client.pipeline(transaction=True).incr(key).ttl(key).execute()
-            if ttl < 0:
-                client.expire(key, window)
-            return count
 
-        return self.attempt(count, 0)
+# INCR, then EXPIRE if the key has none: as a script, so nothing runs in between.
+COUNT_IN_WINDOW = """
+local count = redis.call('INCR', KEYS[1])
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
 
 
 class ForgivingRedisCache(RedisCache):

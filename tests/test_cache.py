@@ -48,7 +48,7 @@ def url(seeded):
     return f"/{seeded.slug}/register/"
 
 
-def test_the_rate_limit_counts_in_redis_in_one_transaction_per_post(client, url, seeded, settings, redis_cache):
+def test_the_rate_limit_counts_in_redis_with_one_script_per_post(client, url, seeded, settings, redis_cache):
     _, redis_client = redis_cache
     settings.RATE_LIMIT_POSTS = 2
     redis_client.config_resetstat()
@@ -56,10 +56,10 @@ def test_the_rate_limit_counts_in_redis_in_one_transaction_per_post(client, url,
     assert client.post(url, valid_data(seeded, email="second@example.org")).status_code == 302
     refused = client.post(url, valid_data(seeded, email="third@example.org"))
     assert refused.status_code == 429 and Registration.objects.count() == 2
-    # Each POST: MULTI, INCRBY, TTL, EXEC sent together; the EXPIRE only for the first.
+    # Each POST: one script (INCR, TTL, and EXPIRE for the first); nothing else touches the key.
     calls = {name.removeprefix("cmdstat_"): stats["calls"] for name, stats in redis_client.info("commandstats").items()}
-    assert calls["exec"] == calls["incrby"] == calls["ttl"] == 3 and calls["expire"] == 1
-    assert "exists" not in calls  # what Django's cache.incr() would add
+    assert calls["eval"] == calls["incr"] == calls["ttl"] == 3 and calls["expire"] == 1
+    assert "exists" not in calls and "incrby" not in calls  # what Django's cache.incr() would send
     [key] = redis_client.keys("*ratelimit:register:*")
     assert int(redis_client.get(key)) == 3 and 0 < redis_client.ttl(key) <= settings.RATE_LIMIT_WINDOW
 
@@ -113,3 +113,21 @@ def test_a_redis_that_hangs_costs_one_timeout_not_one_per_cache_call(client, url
     assert response.status_code == 200 and Registration.objects.get().email == "ane@example.eus"
     # One wait for the first call; the next ones skip Redis (the POST alone makes a dozen).
     assert timeout <= elapsed < 3 * timeout, elapsed
+
+
+def test_after_a_failure_redis_is_left_alone_for_a_while_then_used_again(settings, redis_cache, monkeypatch):
+    from django.core.cache import cache
+
+    from s3days import cache as forgiving
+
+    monkeypatch.setattr(forgiving, "SKIP_AFTER_FAILURE", 0.5)
+    _, redis_client = redis_cache
+    redis_client.config_set("maxmemory-policy", "noeviction")
+    redis_client.config_set("maxmemory", 1)
+    cache.set("first", 1)  # refused: out of memory
+    redis_client.config_set("maxmemory", 0)  # Redis is fine again...
+    cache.set("second", 2)
+    assert cache.get("second") is None  # ...but left alone for now
+    time.sleep(0.6)
+    cache.set("third", 3)
+    assert cache.get("third") == 3 and cache.get("first") is None

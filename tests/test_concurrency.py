@@ -88,3 +88,34 @@ def test_negative_control_without_the_lock_the_same_race_oversells(contest, monk
 
     confirmed = Booking.objects.filter(session=session, status="confirmed").count()
     assert confirmed > SEATS, f"expected an oversell without the lock, got {confirmed} confirmed"
+
+
+def test_a_double_click_racing_itself_is_told_its_own_places_both_times(contest):
+    """Two POSTs of one form at the same instant: one registers, the other (in practice) runs
+    into the unique email index (IntegrityError) and, coming from the same browser, is told
+    the same places."""
+    event, platform, session = contest
+    for number in range(SEATS):  # the session is full: the racing sign-up waits in line
+        services.register(event, details=details_for(f"early{number}@example.org"), platforms=[platform], sessions=[session])
+    start, results, errors = threading.Barrier(2), [], []
+
+    def click():
+        try:
+            start.wait()
+            results.append(services.register(
+                event, details=details_for("ane@example.org"), platforms=[platform], sessions=[session],
+                browser="b" * 64,
+            ))
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == [] and sorted(created for _, created, _ in results) == [False, True]
+    assert [places for _, _, places in results] == [{session.pk: ("waitlisted", 1)}] * 2
+    assert Registration.objects.filter(email="ane@example.org").count() == 1

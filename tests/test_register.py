@@ -150,22 +150,38 @@ def test_an_email_already_registered_sees_the_same_page_and_the_owner_gets_their
     url, seeded, django_capture_on_commit_callbacks
 ):
     fill_energy_meeting(seeded)
-    owner = RegistrationFactory(event=seeded, email="Ane@Example.eus")
+    owner_browser, stranger_browser, newcomer_browser = Client(), Client(), Client()
+    for browser in (owner_browser, stranger_browser, newcomer_browser):
+        browser.get(url)  # each has its own browser cookie
+    owner_browser.post(url, valid_data(seeded, email="Ane@Example.eus"))  # waitlist position 1
+    owner = Registration.objects.get(email="Ane@Example.eus")
+    mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        stranger_page = Client().post(url, valid_data(seeded, email="ane@example.EUS"), follow=True)
-    newcomer_page = Client().post(url, valid_data(seeded, email="someone.new@example.eus"), follow=True)
+        stranger_page = stranger_browser.post(url, valid_data(seeded, first_name="Mal", email="ane@example.EUS"), follow=True)
+    newcomer_page = newcomer_browser.post(url, valid_data(seeded, first_name="Mal", email="new@example.eus"), follow=True)
 
     def without_address(response):
-        return response.content.decode().replace("someone.new@example.eus", "X").replace("ane@example.EUS", "X")
+        return response.content.decode().replace("new@example.eus", "X").replace("ane@example.EUS", "X")
 
     # The stranger is shown exactly what the newcomer right after them really got: the joint
-    # conference's seat, and first place on the energy meeting's waitlist.
-    assert waitlist_on_page(newcomer_page) == [("Energy Platform meeting", "1")]
+    # conference's seat, and second place on the energy meeting's waitlist (not the owner's first).
+    assert waitlist_on_page(newcomer_page) == [("Energy Platform meeting", "2")]
     assert without_address(stranger_page) == without_address(newcomer_page)
     owner.refresh_from_db()
-    assert owner.first_name != "Ane" and not owner.bookings.exists()
+    assert owner.first_name == "Ane" and owner.bookings.count() == 2
     [message] = mail.outbox
     assert message.to == ["Ane@Example.eus"] and owner.token in message.body
+
+
+def test_an_hour_after_signing_up_the_same_browser_is_a_stranger_too(client, url, seeded):
+    fill_energy_meeting(seeded)
+    client.get(url)
+    client.post(url, valid_data(seeded))  # waitlist position 1
+    Registration.objects.filter(email="ane@example.eus").update(
+        consent_given_at=timezone.now() - datetime.timedelta(minutes=61)
+    )  # e.g. the next person at a shared computer
+    again = client.post(url, valid_data(seeded), follow=True)
+    assert waitlist_on_page(again) == [("Energy Platform meeting", "2")]  # a newcomer's place
 
 
 @pytest.mark.parametrize(
