@@ -1,12 +1,12 @@
 """What the scripts in bench/ share: a throw-away PostgreSQL database, gunicorn, a participant
 who signs up over HTTP the way a browser does (form first, for its CSRF cookie, then POST)."""
-import http.cookiejar
+import http.client
+import http.cookies
 import os
 import re
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -14,11 +14,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, ".venv", "bin")
 PYTHON = os.path.join(BIN, "python")
 EVENT = "s3-platform-days-2018"
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
 
 
 def environment(database_url, port, **extra):
@@ -81,30 +76,52 @@ def start_gunicorn(env, port, workers):
     sys.exit("gunicorn did not start")
 
 
+class Browser:
+    """Just enough of a browser for the benchmarks, and light (http.client, not urllib's
+    handler chain), so that the load generator leaves the two cores to the server: keeps
+    cookies as they were sent, does not follow redirects."""
+
+    def __init__(self, base):
+        address = urllib.parse.urlsplit(base)
+        self.host, self.port, self.cookies = address.hostname, address.port, {}
+
+    def request(self, method, path, body=None, headers=None):
+        """Returns (status, headers, body)."""
+        headers = {**(headers or {}), "Cookie": "; ".join(f"{name}={value}" for name, value in self.cookies.items())}
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            content = response.read()
+        finally:
+            connection.close()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in http.cookies.SimpleCookie(header).items():
+                self.cookies[name] = morsel.coded_value
+        return response.status, response.headers, content
+
+
 def sign_up(base, number, sessions, platform_id="1"):
     """One participant: GET the form, POST it, read the result page it is sent to.
     Returns (HTTP status of the POST, its seconds, the result page's HTML or None)."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
-    form = opener.open(f"{base}/{EVENT}/register/", timeout=30).read().decode()
+    browser = Browser(base)
+    path = f"/{EVENT}/register/"
+    form = browser.request("GET", path)[2].decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
     data = urllib.parse.urlencode({
         "csrfmiddlewaretoken": token, "first_name": f"Bench{number}", "last_name": "Participant",
         "email": f"bench{number}@example.org", "organisation": "Bench Lab", "country": "ES",
         "region": "Basque Country", "stakeholder_type": "research", "platforms": platform_id,
         "sessions": sessions, "consent": "on",
-    }, doseq=True).encode()
-    request = urllib.request.Request(f"{base}/{EVENT}/register/", data=data, headers={"Referer": base + "/"})
+    }, doseq=True)
     started = time.perf_counter()
-    try:
-        response = opener.open(request, timeout=60)
-        status, location = response.status, None
-    except urllib.error.HTTPError as error:  # the 302 (redirects are not followed) lands here too
-        status, location = error.code, error.headers.get("Location")
+    status, headers, _ = browser.request("POST", path, body=data, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Referer": base + "/",
+    })
     latency = time.perf_counter() - started
     result = None
-    if status == 302 and location:
-        result = opener.open(urllib.parse.urljoin(base, location), timeout=30).read().decode()
+    if status == 302 and headers.get("Location"):
+        result = browser.request("GET", urllib.parse.urlsplit(headers["Location"]).path)[2].decode()
     return status, latency, result
 
 
