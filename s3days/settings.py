@@ -136,7 +136,7 @@ REDIS_URL = env_str("REDIS_URL")
 REDIS_CACHE = {
     # Django's Redis cache, except that Redis being down is a miss, not a server error.
     "BACKEND": "s3days.cache.ForgivingRedisCache",
-    # A Redis that hangs costs a request at most this long per call.
+    # A Redis that hangs costs at most this long, then is left alone for a few seconds.
     "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
 }
 if REDIS_URL:
