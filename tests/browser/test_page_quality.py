@@ -129,26 +129,20 @@ def test_the_sign_up_form_works_with_the_keyboard_alone(page, live_server, seede
                 return
         raise AssertionError(f"Tab never reached {selector}")
 
-    tab_to("#id_first_name")
-    page.keyboard.type("Ane")
-    tab_to("#id_last_name")
-    page.keyboard.type("Etxeberria")
-    tab_to("#id_email")
-    page.keyboard.type("ane.keyboard@example.eus")
-    tab_to("#id_organisation")
-    page.keyboard.type("Basque Government")
-    tab_to("#id_country")
-    page.keyboard.type("Spain")
-    tab_to("#id_region")
-    page.keyboard.type("Basque Country")
-    tab_to("input[name=stakeholder_type]")
-    page.keyboard.press("Space")
-    tab_to("input[name=platforms]")
-    page.keyboard.press("Space")
-    tab_to("input[name=sessions]")
-    page.keyboard.press("Space")
-    tab_to("#id_consent")
-    page.keyboard.press("Space")
+    typed = [
+        ("#id_first_name", "Ane"),
+        ("#id_last_name", "Etxeberria"),
+        ("#id_email", "ane.keyboard@example.eus"),
+        ("#id_organisation", "Basque Government"),
+        ("#id_country", "Spain"),  # typing into a focused <select> picks the option
+        ("#id_region", "Basque Country"),
+    ]
+    for selector, text in typed:
+        tab_to(selector)
+        page.keyboard.type(text)
+    for ticked in ["input[name=stakeholder_type]", "input[name=platforms]", "input[name=sessions]", "#id_consent"]:
+        tab_to(ticked)
+        page.keyboard.press("Space")
     tab_to("input[type=submit], button[type=submit]")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/register/thanks/$"))
