@@ -109,7 +109,7 @@ class BookingQuerySet(models.QuerySet):
         return (
             self.exclude(status=Booking.Status.CANCELLED)
             .with_waitlist_position()
-            .select_related("session__room")
+            .select_related("session__room", "session__event")  # the event: for session URLs in .ics files
             .order_by("session__starts_at", "session__title")
         )
 

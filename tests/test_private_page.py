@@ -164,3 +164,20 @@ def test_the_private_page_runs_a_fixed_number_of_queries(client, seeded, django_
     cache.clear()  # as on the first visit: nothing cached
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(page(registration))
+
+
+def test_the_personal_calendar_runs_the_same_queries_for_one_and_five_sessions(client, seeded, django_assert_num_queries):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    registration = RegistrationFactory(event=seeded, platforms=[PlatformFactory(slug="energy", name="Energy")])
+    Booking.objects.create(registration=registration, session=SessionFactory(event=seeded), status="confirmed")
+    url = f"{page(registration)}agenda.ics"
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).content.count(b"BEGIN:VEVENT") == 1
+    for _ in range(4):
+        Booking.objects.create(registration=registration, session=SessionFactory(event=seeded), status="confirmed")
+    cache.clear()  # both runs start with nothing cached
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert client.get(url).content.count(b"BEGIN:VEVENT") == 5
