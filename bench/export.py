@@ -18,7 +18,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import EVENT, environment, fresh_database, manage, start_gunicorn, stop  # noqa: E402
+from common import EVENT, environment, fresh_database, manage, process_ids, start_gunicorn, stop  # noqa: E402
 
 PORT = 8768
 BASE = f"http://127.0.0.1:{PORT}"
@@ -70,11 +70,6 @@ def peak_kib(pid):
         return int(next(line for line in status if line.startswith("VmHWM")).split()[1])
 
 
-def worker_pid(master_pid):
-    children = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True).stdout.split()
-    return int(children[0])
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--registrations", type=int, default=100_000)
@@ -85,7 +80,7 @@ def main():
     session_key = manage("shell", "-c", STAFF_SESSION, env=env)
     server = start_gunicorn(env, PORT, workers=1)
     try:
-        worker = worker_pid(server.pid)
+        [worker] = process_ids(parent=server.pid)  # one worker
         before = peak_kib(worker)
         request = urllib.request.Request(f"{BASE}/{EVENT}/staff/attendees.csv", headers={"Cookie": f"sessionid={session_key}"})
         started = time.perf_counter()
