@@ -253,9 +253,6 @@ class RegistrationForm(SessionChoiceMixin, forms.ModelForm):
         # check it again through django-countries' lazy choices, which costs more than the rest.
         return {*super()._get_validation_exclusions(), "country"}
 
-    def clean_email(self):
-        return self.cleaned_data["email"].strip()
-
     def details(self):
         """The registration's own fields, as services.register takes them."""
         return {name: self.cleaned_data[name] for name in self.Meta.fields if name not in ("platforms", "partnerships")}

@@ -409,3 +409,8 @@ def dict_of_lists(pairs):
     for name, value in pairs:
         values.setdefault(name, []).append(value)
     return values
+
+
+def test_spaces_around_the_email_address_are_dropped(client, url, seeded):
+    assert client.post(url, valid_data(seeded, email="  ane@example.eus \t")).status_code == 302
+    assert Registration.objects.get().email == "ane@example.eus"
