@@ -97,6 +97,11 @@ def current_places(registration):
     }
 
 
+def registration_of(event, email):
+    """The event's registration of this address (any letter case), locked; None if there is none."""
+    return Registration.objects.select_for_update().filter(event=event).with_email(email).first()
+
+
 # How long after signing up a browser is recognised as the one that did (views.py's cookies
 # last as long): after that, a shared computer's next user is a stranger like any other.
 SAME_BROWSER_FOR = datetime.timedelta(hours=1)
@@ -123,7 +128,7 @@ def register(event, *, details, platforms, sessions, partnerships=(), listed=Fal
 
     try:
         with transaction.atomic():
-            existing = Registration.objects.select_for_update().filter(event=event).with_email(email).first()
+            existing = registration_of(event, email)
             if existing and not existing.is_cancelled:
                 return already_registered(existing)
             registration = existing or Registration(event=event)
@@ -134,7 +139,7 @@ def register(event, *, details, platforms, sessions, partnerships=(), listed=Fal
         # Two sign-ups with one email raced and the other one won (a double click lands here):
         # treat as already registered.
         with transaction.atomic():
-            existing = Registration.objects.select_for_update().filter(event=event).with_email(email).first()
+            existing = registration_of(event, email)
             if existing is None:
                 raise
             if existing.is_cancelled:  # the winner has cancelled since: nothing to send
