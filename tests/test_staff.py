@@ -172,6 +172,17 @@ def test_export_as_an_admin_action_on_selected_registrations(staff_client, seede
     assert [row[1] for row in read_csv(response)[1:]] == ["Berg", "Conti"]
 
 
+def test_the_export_action_refuses_registrations_of_two_events(staff_client, seeded, crowd):
+    elsewhere = RegistrationFactory()  # another event
+    response = staff_client.post(
+        "/admin/registrations/registration/",
+        {"action": "export_csv", "_selected_action": [crowd["ben"].pk, elsewhere.pk]},
+        follow=True,
+    )
+    assert response["Content-Type"].startswith("text/html")
+    assert "Select registrations of one event at a time." in response.content.decode()
+
+
 def test_staff_page_lists_sessions_with_counts_links_and_the_numbers(staff_client, seeded, crowd):
     html = staff_client.get(f"/{seeded.slug}/staff/").content.decode()
     assert "3 people registered." in html
