@@ -198,14 +198,12 @@ class Session(models.Model):
         return reverse("agenda:session_detail", args=[self.event.slug, self.slug])
 
     def save(self, *args, **kwargs):
-        # A new time or room is a new revision of the calendar entry (RFC 5545 SEQUENCE), and
-        # `moved` tells the caller that the people booked on it should hear of it.
-        self.moved = False
+        # A new time or room is a new revision of the calendar entry (RFC 5545 SEQUENCE).
+        # Who is told of it is registrations' business (services.programme_edit).
         if self.pk:
             before = Session.objects.filter(pk=self.pk).values_list("starts_at", "ends_at", "room_id").first()
             if before and before != (self.starts_at, self.ends_at, self.room_id):
                 self.sequence += 1
-                self.moved = True
         super().save(*args, **kwargs)
 
     def clean(self):

@@ -1,5 +1,6 @@
 """Renders an outbox row into a message: templates/emails/<kind>_subject.txt, <kind>.txt and
 <kind>.html, all from one context, with the participant's agenda attached as .ics."""
+import datetime
 import io
 from email.mime.image import MIMEImage
 
@@ -31,6 +32,18 @@ def email_context(email):
         "dropped": [session_titles[pk] for pk in email.context.get("dropped", []) if pk in session_titles],
         "session_title": session_titles.get(email.context.get("session")),
         "everything": email.context.get("everything", False),
+        "was": _was(email.context.get("was")),
+    }
+
+
+def _was(before):
+    """A moved session's former time and room, as services.notify_session_moved recorded them."""
+    if not before:
+        return None
+    return {
+        "starts_at": datetime.datetime.fromisoformat(before["starts_at"]),
+        "ends_at": datetime.datetime.fromisoformat(before["ends_at"]),
+        "room": before["room"],
     }
 
 

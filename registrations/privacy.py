@@ -11,7 +11,7 @@ def anonymise(event):
     """Removes who the participants were; keeps what they were (country, region, kind of
     stakeholder, platforms, sessions, check-in) so the event's statistics stay. Returns how many."""
     now = timezone.now()
-    registrations = list(Registration.objects.select_for_update().filter(event=event, anonymised_at__isnull=True))
+    registrations = list(Registration.objects.select_for_update(no_key=True).filter(event=event, anonymised_at__isnull=True))
     for registration in registrations:
         registration.first_name = "Anonymised"
         registration.last_name = ""

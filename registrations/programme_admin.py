@@ -1,44 +1,134 @@
-"""The agenda's admin pages, plus what only registrations knows."""
-from django.contrib import admin
+"""The one seam between the agenda's admin and the seats: every organiser's edit of the programme.
+
+Why here and only here: organisers change sessions, rooms and capacities only through the admin
+pages of Event (with its Room and Session inlines), Session and Room, and every write a
+ModelAdmin makes goes through one of three views: changeform_view (add and change, inlines
+included), delete_view, and changelist_view (bulk actions such as "delete selected").
+SeatsFollowProgramme wraps those three in services.programme_edit, which locks the sessions
+before anything is written and settles the seats afterwards, in the same transaction; the
+forms below refuse a capacity below the seats taken with a message on the field. A model
+signal would also catch edits from the shell, but would run after the rows are written
+(too late to lock in the rule's order) and hide core logic; tests/test_programme_admin.py
+checks that every admin page of these models uses this mixin and these forms.
+"""
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.shortcuts import redirect
 
 from agenda import admin as agenda_admin
 from agenda.models import Event, Room, Session
 from registrations import services
+from registrations.services import people
 
-# The agenda's admin, plus what only this app knows: who is booked on a session that moves,
-# and who waits for the seats a larger capacity (of the session or its room) frees.
+
+class SessionSeatsForm(forms.ModelForm):
+    """A session's capacity (its own, else its room's) may not go below the seats taken."""
+
+    def clean(self):
+        cleaned = super().clean()
+        session = self.instance
+        if session.pk is None:
+            return cleaned
+        capacity = cleaned.get("capacity") if "capacity" in self.fields else session.capacity
+        room = cleaned.get("room") if "room" in self.fields else session.room
+        limit = capacity if capacity is not None else (room.capacity if room else None)
+        taken = services.seats_taken(session)  # exact: programme_edit holds the session's lock
+        if limit is not None and limit < taken:
+            where = "" if capacity is not None else f" (its room, {room}, has {room.capacity})"
+            self.add_error(
+                "capacity", f"{people(taken)} hold seats in this session, so it needs at least {taken} seats{where}."
+            )
+        return cleaned
+
+
+class RoomSeatsForm(forms.ModelForm):
+    """A room's capacity may not go below the seats taken in a session that uses it."""
+
+    def clean_capacity(self):
+        capacity = self.cleaned_data.get("capacity")
+        if self.instance.pk is None or capacity is None:
+            return capacity
+        for session in self.instance.sessions.filter(capacity__isnull=True).order_by("pk"):
+            taken = services.seats_taken(session)
+            if taken > capacity:
+                raise forms.ValidationError(
+                    f"“{session}” takes its seats from this room and {people(taken)} hold seats in it, "
+                    f"so the room needs at least {taken}."
+                )
+        return capacity
+
+
+def digits(values):
+    return [int(value) for value in values if str(value).isdigit()]
+
+
+class SeatsFollowProgramme:
+    """Runs every write view of the page inside services.programme_edit (see the module's
+    docstring), then tells the organiser who was promoted and who will hear of a move."""
+
+    event_field = "event_id"  # how the page's objects name their event
+
+    def events_touched(self, request, object_id):
+        if request.POST.get("select_across") == "1":
+            return list(Event.objects.values_list("pk", flat=True))
+        pks = digits([object_id] if object_id else request.POST.getlist(ACTION_CHECKBOX_NAME))
+        touched = set(self.model.objects.filter(pk__in=pks).values_list(self.event_field, flat=True))
+        return touched | set(digits(request.POST.getlist("event")))  # a session or room moved to another event
+
+    def edit(self, request, object_id, view):
+        if request.method != "POST":
+            return view()
+        try:
+            with services.programme_edit(self.events_touched(request, object_id)) as edit:
+                response = view()
+        except services.SeatsTaken as refused:
+            list(messages.get_messages(request))  # drops the admin's "changed successfully": nothing was
+            self.message_user(request, str(refused), messages.ERROR)
+            return redirect(request.get_full_path())
+        for session, promoted in edit.promoted.items():
+            self.message_user(request, f"“{session}”: {people(len(promoted))} confirmed from the waitlist.")
+        for session, told in edit.moved.items():
+            self.message_user(request, f"“{session}” moved: {people(told)} booked on it will get an email.")
+        return response
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self.edit(request, object_id, lambda: super(SeatsFollowProgramme, self).changeform_view(
+            request, object_id, form_url, extra_context))
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return self.edit(request, object_id, lambda: super(SeatsFollowProgramme, self).delete_view(
+            request, object_id, extra_context))
+
+    def changelist_view(self, request, extra_context=None):
+        return self.edit(request, None, lambda: super(SeatsFollowProgramme, self).changelist_view(
+            request, extra_context))
+
+
 admin.site.unregister(Session)
 admin.site.unregister(Event)
 admin.site.unregister(Room)
 
 
 @admin.register(Session)
-class SessionAdmin(agenda_admin.SessionAdmin):
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        after_sessions_saved(request, self, [obj])
-
-
-@admin.register(Event)
-class EventAdmin(agenda_admin.EventAdmin):
-    def save_formset(self, request, form, formset, change):
-        super().save_formset(request, form, formset, change)
-        if formset.model is Session:
-            after_sessions_saved(request, self, [session for session, _ in formset.changed_objects])
+class SessionAdmin(SeatsFollowProgramme, agenda_admin.SessionAdmin):
+    form = SessionSeatsForm
 
 
 @admin.register(Room)
-class RoomAdmin(agenda_admin.RoomAdmin):
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        after_sessions_saved(request, self, list(obj.sessions.all()))
+class RoomAdmin(SeatsFollowProgramme, agenda_admin.RoomAdmin):
+    form = RoomSeatsForm
 
 
-def after_sessions_saved(request, model_admin, sessions):
-    for session in sessions:
-        promoted = services.promote_waitlist(session)
-        if promoted:
-            model_admin.message_user(request, f"“{session}”: {len(promoted)} people confirmed from the waitlist.")
-        if getattr(session, "moved", False):
-            count = services.notify_session_moved(session)
-            model_admin.message_user(request, f"“{session}” moved: {count} booked participants will get an email.")
+class RoomInline(agenda_admin.RoomInline):
+    form = RoomSeatsForm
+
+
+class SessionInline(agenda_admin.SessionInline):
+    form = SessionSeatsForm
+
+
+@admin.register(Event)
+class EventAdmin(SeatsFollowProgramme, agenda_admin.EventAdmin):
+    event_field = "pk"
+    inlines = [RoomInline, SessionInline]

@@ -1,21 +1,32 @@
-"""Every write that touches several rows: sign up, change sessions, cancel, promote the waitlist.
+"""Every write that touches several rows: sign up, change sessions, cancel, promote the waitlist,
+and the seats that follow an organiser's edit of the programme.
 
-Views, admin actions, tasks and tests call these; each owns its transaction.
+Views, admin pages and actions, tasks and tests call these; each owns its transaction.
 
-Locks, always in this order so two transactions never wait on each other in a cycle: the
-participant's Registration row (changes of one person happen one at a time), then the sessions
-concerned, in primary-key order (SELECT ... FOR UPDATE); only then are seats counted and
-bookings written. On SQLite the IMMEDIATE transaction mode (settings.py) serialises writers.
+The lock rule (DESIGN.md), the same on every path so two transactions never wait on each other
+in a cycle:
+  1. the participant's Registration row, FOR NO KEY UPDATE: one person's changes happen one at
+     a time, while others can still insert rows that point at it (an outbox row for someone
+     promoted takes FOR KEY SHARE on their registration; FOR UPDATE would block it, and a
+     person changing their sessions while being promoted would deadlock);
+  2. then the sessions concerned, in primary-key order (SELECT ... FOR UPDATE);
+  3. only then are seats counted and bookings written, and bookings read to be changed are
+     read again under these locks (a promotion may have changed them meanwhile).
+An organiser's edit takes the sessions of the events it touches, in primary-key order, before
+writing anything (programme_edit). On SQLite the IMMEDIATE transaction mode (settings.py)
+serialises writers.
 A free seat never goes to a newcomer while someone waits for it: book() fills it from the
-waitlist first, so seats freed behind our back (an organiser raising a capacity) are handed
-out in order too.
+waitlist first, so seats freed behind our back are handed out in order too.
 
 Emails: each change writes its outbox rows in the same transaction, and hands their ids to
 Celery only after commit (registrations/outbox.py).
 """
+import contextlib
+import dataclasses
 import datetime
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -97,9 +108,24 @@ def current_places(registration):
     }
 
 
+def locked_registrations():
+    """Registrations, to be locked by the query made of this (rule 1 of the module's docstring)."""
+    return Registration.objects.select_for_update(no_key=True, of=("self",))
+
+
 def registration_of(event, email):
     """The event's registration of this address (any letter case), locked; None if there is none."""
-    return Registration.objects.select_for_update().filter(event=event).with_email(email).first()
+    return locked_registrations().filter(event=event).with_email(email).first()
+
+
+def may_email_for_a_stranger(registration):
+    """Whether one more private-link email may go to this registration on a stranger's request
+    (a link request, a sign-up with their address): at most STRANGER_EMAILS_PER_HOUR an hour,
+    so nobody can fill someone's inbox from our form. Counted in the outbox itself: the count
+    survives a cache outage and is exact under the registration's lock."""
+    hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    sent = registration.emails.filter(kind=OutgoingEmail.Kind.PRIVATE_LINK, created_at__gte=hour_ago).count()
+    return sent < settings.STRANGER_EMAILS_PER_HOUR
 
 
 # How long after signing up a browser is recognised as the one that did (views.py's cookies
@@ -120,7 +146,8 @@ def register(event, *, details, platforms, sessions, partnerships=(), listed=Fal
     email = details["email"]
 
     def already_registered(existing):
-        outbox.queue(existing, OutgoingEmail.Kind.PRIVATE_LINK)
+        if may_email_for_a_stranger(existing):
+            outbox.queue(existing, OutgoingEmail.Kind.PRIVATE_LINK)
         signed_up_lately = existing.consent_given_at > timezone.now() - SAME_BROWSER_FOR
         if browser and existing.signup_browser == browser and signed_up_lately:
             return existing, False, current_places(existing)
@@ -179,24 +206,83 @@ def _sign_up(registration, details, platforms, sessions, partnerships, listed):
 @transaction.atomic
 def send_private_link(event, email):
     """Emails the private link to the address if it is registered; says nothing either way."""
-    registration = Registration.objects.filter(event=event, status=Registration.Status.ACTIVE).with_email(email).first()
-    if registration:
+    registration = registration_of(event, email)
+    if registration and not registration.is_cancelled and may_email_for_a_stranger(registration):
         outbox.queue(registration, OutgoingEmail.Kind.PRIVATE_LINK)
     return registration
 
 
-@transaction.atomic
-def notify_session_moved(session):
+def notify_session_moved(session, was):
     """Queues an email to everyone holding a seat or a waitlist place in a session whose time
-    or room has just changed. Returns how many."""
+    or room has just changed; `was` is the session as it was before. Returns how many."""
     registrations = Registration.objects.filter(
         status=Registration.Status.ACTIVE, bookings__session=session, bookings__status__in=[CONFIRMED, WAITLISTED]
     ).distinct()
+    before = {
+        "starts_at": was.starts_at.isoformat(), "ends_at": was.ends_at.isoformat(),
+        "room": was.room.name if was.room else "",
+    }
     count = 0
     for registration in registrations:
-        outbox.queue(registration, OutgoingEmail.Kind.SESSION_MOVED, session=session.pk)
+        outbox.queue(registration, OutgoingEmail.Kind.SESSION_MOVED, session=session.pk, was=before)
         count += 1
     return count
+
+
+class SeatsTaken(Exception):
+    """An edit would leave a session with fewer seats than people holding one."""
+
+    def __init__(self, session, taken):
+        self.session, self.taken = session, taken
+        super().__init__(
+            f"“{session}”: {people(taken)} hold seats, so it needs at least {taken} seats. Nothing was saved."
+        )
+
+
+def people(count):
+    return f"{count} person" if count == 1 else f"{count} people"
+
+
+def seats_taken(session):
+    """Seats held in the session: what its capacity may not go below."""
+    return seat_counts(session)[0]
+
+
+@dataclasses.dataclass
+class ProgrammeEdit:
+    """What an organiser's edit did to the seats: {session: bookings confirmed from its
+    waitlist} and {session: how many people were told it moved}."""
+
+    promoted: dict = dataclasses.field(default_factory=dict)
+    moved: dict = dataclasses.field(default_factory=dict)
+
+
+def _sessions_of(event_ids):
+    return Session.objects.filter(event_id__in=event_ids).values_list("pk", flat=True)
+
+
+@contextlib.contextmanager
+def programme_edit(event_ids):
+    """Wraps an organiser's edit of the programme of these events (sessions, rooms, capacities,
+    times, deletions), in one transaction. Before anything is written, it locks every session of
+    the events in primary-key order, as sign-ups do (an admin page saving rows first and locking
+    in its own order would deadlock with them). After the edit: a session left with fewer seats
+    than people holding one refuses the whole edit (SeatsTaken, nothing saved); free seats go to
+    the waitlist in order; people booked on a session whose time or room changed are told what
+    it was. Yields a ProgrammeEdit that says what happened."""
+    edit = ProgrammeEdit()
+    with transaction.atomic():
+        before = {session.pk: session for session in lock_sessions(_sessions_of(event_ids))}
+        yield edit
+        for session in lock_sessions(_sessions_of(event_ids)):  # new ones too
+            taken, limit = seats_taken(session), session.seat_limit
+            if limit is not None and taken > limit:
+                raise SeatsTaken(session, taken)
+            if promoted := _promote(session):
+                edit.promoted[session] = promoted
+            was = before.get(session.pk)
+            if was and (was.starts_at, was.ends_at, was.room_id) != (session.starts_at, session.ends_at, session.room_id):
+                edit.moved[session] = notify_session_moved(session, was)
 
 
 @transaction.atomic
@@ -210,8 +296,18 @@ def resend_confirmations(registrations):
 
 def lock_registration(registration):
     """The registration, locked; None if it was cancelled meanwhile."""
-    locked = Registration.objects.select_for_update().get(pk=registration.pk)
+    locked = locked_registrations().get(pk=registration.pk)
     return None if locked.is_cancelled else locked
+
+
+def live_bookings_of(registration, session_ids=None):
+    """{session id: booking} of the registration's seats and waitlist places, read afresh: call
+    it once the sessions are locked, as a promotion may have turned a waitlist place into a seat
+    since the caller last looked."""
+    bookings = registration.bookings.exclude(status=CANCELLED)
+    if session_ids is not None:
+        bookings = bookings.filter(session_id__in=session_ids)
+    return {booking.session_id: booking for booking in bookings}
 
 
 @transaction.atomic
@@ -223,14 +319,14 @@ def change_sessions(registration, sessions):
     if registration is None:
         return None
     wanted = {session.pk for session in sessions}
-    current = {
-        booking.session_id: booking
-        for booking in registration.bookings.exclude(status=CANCELLED).filter(session__registrable=True)
-    }
-    if wanted == set(current):
+    current = set(registration.bookings.exclude(status=CANCELLED).filter(session__registrable=True).values_list(
+        "session_id", flat=True))
+    if wanted == current:
         return registration
     added, dropped = [], []
-    for session in lock_sessions(wanted | set(current)):
+    locked = lock_sessions(wanted | current)
+    current = live_bookings_of(registration, current)  # the set cannot change under our lock; statuses can
+    for session in locked:
         if session.pk in wanted and session.pk not in current:
             book(registration, session)
             added.append(session.pk)
@@ -262,8 +358,9 @@ def cancel(registration):
     if locked is None:
         return Registration.objects.get(pk=registration.pk)
     registration = locked
-    bookings = {booking.session_id: booking for booking in registration.bookings.exclude(status=CANCELLED)}
-    for session in lock_sessions(bookings):
+    locked_sessions = lock_sessions(live_bookings_of(registration))
+    bookings = live_bookings_of(registration)
+    for session in locked_sessions:
         _cancel_booking(bookings[session.pk], session)
     registration.status = Registration.Status.CANCELLED
     registration.save(update_fields=["status", "updated_at"])
@@ -304,7 +401,7 @@ def _promote(locked_session):
 @transaction.atomic
 def check_in(registration):
     """Marks the participant as arrived, once. Returns (registration, first_time)."""
-    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    registration = locked_registrations().get(pk=registration.pk)
     if registration.checked_in_at:
         return registration, False
     registration.checked_in_at = timezone.now()

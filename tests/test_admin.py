@@ -168,7 +168,7 @@ def test_raising_a_capacity_in_the_admin_confirms_the_waitlist_in_order(client):
         "room": session.room_id, "starts_at_0": f"{local:%Y-%m-%d}", "starts_at_1": f"{local:%H:%M}",
         "ends_at_0": f"{end:%Y-%m-%d}", "ends_at_1": f"{end:%H:%M}", "capacity": "2", "registrable": "on",
     }, follow=True)
-    assert "1 people confirmed from the waitlist" in response.content.decode()
+    assert "1 person confirmed from the waitlist" in response.content.decode()
     assert [person.bookings.get().status for person in people] == ["confirmed", "confirmed", "waitlisted"]
 
 

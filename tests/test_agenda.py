@@ -219,7 +219,7 @@ def test_moving_a_session_in_the_admin_emails_each_booked_participant_once(clien
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("admin:agenda_session_change", args=[session.pk]), data, follow=True)
-    assert "2 booked participants will get an email" in response.content.decode()
+    assert "2 people booked on it will get an email" in response.content.decode()
     moved = OutgoingEmail.objects.filter(kind="session_moved")
     assert sorted(moved.values_list("registration", flat=True)) == sorted(
         [confirmed.registration_id, waiting.registration_id])
@@ -227,6 +227,9 @@ def test_moving_a_session_in_the_admin_emails_each_booked_participant_once(clien
     assert sorted(message.to[0] for message in moved_messages) == sorted(
         [confirmed.registration.email, waiting.registration.email])
     assert all("10:00-13:30" in message.body and "Meeting room C" in message.body for message in moved_messages)
+    # The email says what it was, too.
+    assert all("It was on Wednesday 28 November, 09:30-13:00, Meeting room B." in message.body
+               for message in moved_messages)
     # Saving again without a change sends nothing more.
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("admin:agenda_session_change", args=[session.pk]), data)
