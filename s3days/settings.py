@@ -167,6 +167,9 @@ EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 6)
 EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 10)
 EMAIL_REQUEUE_AFTER_SECONDS = env_int("EMAIL_REQUEUE_AFTER_SECONDS", 60)
 EMAIL_SENDING_STUCK_AFTER_SECONDS = env_int("EMAIL_SENDING_STUCK_AFTER_SECONDS", 120)
+# Private-link emails a registered address gets an hour on strangers' requests (link requests,
+# sign-ups with that address); more are dropped silently, the page looking the same.
+STRANGER_EMAILS_PER_HOUR = env_int("STRANGER_EMAILS_PER_HOUR", 3)
 
 
 def parse_email_url(url):
