@@ -7,14 +7,17 @@ Everything runs here and is stopped at the end: a Redis of its own on 127.0.0.1:
 broker and the cache, as in a deployment with one Redis; the machine's Redis on 6379 is left
 alone), an aiosmtpd server in this process,
 gunicorn on 127.0.0.1:8766, a Celery worker and Celery beat, on a throw-away PostgreSQL
-database (s3days_drill). While the sign-ups go in, spread over about a minute:
+database (s3days_drill). While the sign-ups go in, spread over about 90 s:
   (a) Redis is stopped for 30 s (no broker, no cache),
-  (b) the worker is killed once with SIGKILL (and started again, as a supervisor would),
-  (c) the mail server refuses connections for 20 s.
-Then it waits up to 3 minutes after the last fault and prints: sign-ups saved, emails
-delivered, duplicates, failed. The one admissible duplicate is a message the SMTP server took
-just before the worker was killed, whose row was therefore not marked sent: such rows are
-listed apart. Exit 1 if a sign-up or an email is lost, or a duplicate falls outside that window.
+  (b) Redis hangs for 15 s (SIGSTOP: connections are accepted, nothing answers),
+  (c) the worker is killed once with SIGKILL (and started again, as a supervisor would),
+  (d) the mail server refuses connections for 20 s.
+It prints the sign-up latency while Redis hangs, how long after Redis comes back (from (a)
+and from (b)) every email of a sign-up made before then has been sent (target: 30 s), and,
+once everything has settled: sign-ups saved, emails delivered, duplicates, failed. The one
+admissible duplicate is a message the SMTP server took just before the worker was killed,
+whose row was therefore not marked sent: such rows are listed apart. Exit 1 if a sign-up or
+an email is lost, a duplicate falls outside that window, or a settle time misses its target.
 """
 import argparse
 import collections
@@ -37,6 +40,7 @@ WEB_PORT, REDIS_PORT, SMTP_PORT = 8766, 6390, 8025
 BASE = f"http://127.0.0.1:{WEB_PORT}"
 DATABASE = os.environ.get("DRILL_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/s3days_drill")
 DEADLINE_AFTER_LAST_FAULT = 180
+SETTLE_TARGET = 30
 
 
 class Inbox:
@@ -95,6 +99,21 @@ def outbox_state(env):
     return json.loads(manage("shell", "-c", code, env=env))
 
 
+def unsent_before(env, moment):
+    """How many outbox rows written before `moment` (a time.time()) are not sent yet."""
+    sql = f"SELECT count(*) FROM registrations_outgoingemail WHERE status <> 'sent' AND created_at < to_timestamp({moment})"
+    return int(subprocess.run(["psql", env["DATABASE_URL"], "-tAc", sql], capture_output=True, text=True).stdout)
+
+
+def seconds_to_settle(env, since_monotonic, since_wall):
+    """Seconds from `since` until every email written before it is sent (None: not in time)."""
+    while time.monotonic() - since_monotonic < DEADLINE_AFTER_LAST_FAULT:
+        if unsent_before(env, since_wall) == 0:
+            return time.monotonic() - since_monotonic
+        time.sleep(0.5)
+    return None
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--signups", type=int, default=200)
@@ -122,37 +141,46 @@ def main():
     def at(seconds, what):
         time.sleep(max(0, started + seconds - time.monotonic()))
         log.append(f"{time.monotonic() - started:5.1f} s  {what}")
+        return time.monotonic(), time.time()
 
-    results = []
+    results = []  # (seconds since start when posted, future)
 
     def sign_ups():
         with ThreadPoolExecutor(max_workers=4) as pool:
             for number in range(args.signups):
-                # Spread over about 60 s, so every fault happens while people sign up.
-                time.sleep(max(0, started + number * 60 / args.signups - time.monotonic()))
-                results.append(pool.submit(sign_up, BASE, number, [joint]))
+                # Spread over about 90 s, so every fault happens while people sign up.
+                time.sleep(max(0, started + number * 90 / args.signups - time.monotonic()))
+                results.append((time.monotonic() - started, pool.submit(sign_up, BASE, number, [joint])))
 
     participants = threading.Thread(target=sign_ups)
     participants.start()
     killed_while_sending = []
+    settled = {}
     try:
         at(8, "redis stopped")
         stop(redis)
-        at(38, "redis started again")
+        back = at(38, "redis started again")
         redis = start_redis()
-        at(42, "worker killed with SIGKILL")
+        settled["after Redis was down 30 s"] = seconds_to_settle(env, *back)
+        hung_from = at(48, "redis hangs (SIGSTOP)")[0] - started
+        redis.send_signal(signal.SIGSTOP)
+        back = at(63, "redis answers again (SIGCONT)")
+        redis.send_signal(signal.SIGCONT)
+        hung_until = back[0] - started
+        settled["after Redis hung 15 s"] = seconds_to_settle(env, *back)
+        at(max(70, time.monotonic() - started), "worker killed with SIGKILL")
         worker.send_signal(signal.SIGKILL)
         worker.wait()
         killed_while_sending = outbox_state(env)["sending"]
-        at(44, "worker started again")
+        at(time.monotonic() - started + 2, "worker started again")
         worker = start_celery("worker", env)
-        at(46, "mail server refusing connections")
+        mail_down = at(time.monotonic() - started + 2, "mail server refusing connections")[0] - started
         mail_server.stop()
-        at(66, "mail server back")
+        at(mail_down + 20, "mail server back")
         mail_server.start()
         last_fault = time.monotonic()
         participants.join()
-        statuses = [future.result() for future in results]
+        statuses = [(posted, future.result()) for posted, future in results]
 
         while time.monotonic() - last_fault < DEADLINE_AFTER_LAST_FAULT:
             state = outbox_state(env)
@@ -163,22 +191,32 @@ def main():
         state = outbox_state(env)
     finally:
         for process in (beat, worker, web, redis):
+            if process and process.poll() is None:
+                process.send_signal(signal.SIGCONT)  # a stopped process cannot act on SIGTERM
             stop(process)
         mail_server.stop()
 
-    saved_responses = sum(1 for status, *_ in statuses if status == 302)
+    saved_responses = sum(1 for _, (status, *_) in statuses if status == 302)
+    hung_latencies = sorted(latency for posted, (_, latency, _) in statuses if hung_from <= posted < hung_until)
     duplicates = {outbox_id: count for outbox_id, count in inbox.outbox_ids.items() if count > 1}
     admissible = {outbox_id for outbox_id in duplicates if outbox_id in killed_while_sending}
     sent = state["status"].get("sent", 0)
     print("\n".join(log))
     print(f"sign-ups: {args.signups} sent, {saved_responses} answered as saved, {state['registrations']} in the database")
+    if hung_latencies:
+        print(f"sign-up POST while Redis hung: {len(hung_latencies)} sign-ups, median "
+              f"{hung_latencies[len(hung_latencies) // 2] * 1000:.0f} ms, slowest {hung_latencies[-1] * 1000:.0f} ms")
+    for what, seconds in settled.items():
+        print(f"emails of earlier sign-ups all sent {'never' if seconds is None else f'{seconds:.0f} s'} {what} "
+              f"(target: {SETTLE_TARGET} s)")
     print(f"emails: {sent} rows sent, {len(inbox.outbox_ids)} distinct delivered to the SMTP server, "
           f"{state['status'].get('failed', 0)} failed, {sum(v for k, v in state['status'].items() if k not in ('sent', 'failed'))} still pending")
     print(f"all settled {delivered_after:.0f} s after the last fault ended (target: 180 s)")
     print(f"duplicates: {len(duplicates) - len(admissible)} outside the admissible window, "
           f"{len(admissible)} from the kill between SMTP accept and marking sent (rows {sorted(admissible)})")
     lost = state["registrations"] != args.signups or saved_responses != args.signups or len(inbox.outbox_ids) != state["registrations"]
-    sys.exit(1 if lost or len(duplicates) > len(admissible) or state["status"].get("failed") else 0)
+    slow = any(seconds is None or seconds > SETTLE_TARGET for seconds in settled.values())
+    sys.exit(1 if lost or slow or len(duplicates) > len(admissible) or state["status"].get("failed") else 0)
 
 
 if __name__ == "__main__":

@@ -185,6 +185,9 @@ class OutgoingEmail(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(default=timezone.now, help_text="Not re-queued before this.")
+    # The attempt that holds the row while it is being sent (outbox.deliver): only that attempt
+    # may record the outcome.
+    claim = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -5,18 +5,30 @@ transaction commits. deliver() is what the task runs: it claims the row, sends i
 outcome, and is safe to run twice for the same row (the second run finds it claimed or sent).
 A broker that is down when a row is queued costs a delay, not an email: requeue_stale() (run
 by beat, or `manage.py send_pending_emails`) picks up rows nobody sent.
+
+The duplicate window: a message the mail server accepted just before the worker died (or lost
+its database connection) is not marked sent, and is sent again once requeue_stale() takes the
+row back; nothing else can send a row twice (one claim per attempt, see deliver()).
 """
+import contextlib
 import datetime
 import logging
 import smtplib
+import socket
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 
+from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.core.mail import get_connection
+from django.db import DatabaseError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from registrations.emails import build_message
 from registrations.models import OutgoingEmail, Registration
+from s3days.breaker import Breaker
 
 log = logging.getLogger(__name__)
 
@@ -40,38 +52,81 @@ def queue(registration, kind, **context):
     return email
 
 
-def enqueue(email_id, countdown=None):
-    """Hands the row to Celery. Never raises: if the broker is down, the row stays queued."""
-    from registrations.tasks import send_email
+# Publishing to the broker: a broker that is down, or hangs, costs a sign-up at most
+# BROKER_PUBLISH_TIMEOUT, then is left alone for a while (the row is already committed, and
+# requeue_stale() publishes it once the broker is back). The publish runs in a thread of its own
+# so that a hung one can be given up on; it may still go through later, which is harmless
+# (deliver() sends a row once).
+broker = Breaker("outbox: broker", rest=5)
+_publisher = ThreadPoolExecutor(max_workers=4, thread_name_prefix="outbox-publish")
 
+
+# By name: tasks.py imports this module, not the other way round.
+SEND_EMAIL_TASK = "registrations.tasks.send_email"
+
+
+def enqueue(email_id, countdown=None):
+    """Hands the row to Celery. Never raises and never waits long: if the broker is down, the
+    row stays queued and is marked due for the next requeue_stale()."""
+    if current_app.conf.task_always_eager:
+        deliver_here(email_id)
+    elif broker.is_open or not publish(email_id, countdown):
+        _due_now(email_id)
+
+
+def deliver_here(email_id):
+    """Without a broker (`make run`) the email is sent in this process, now. A mail server that
+    fails must not fail the sign-up: the row stays queued for `manage.py send_pending_emails`."""
+    with contextlib.suppress(TransientEmailError):
+        deliver(email_id)
+
+
+def publish(email_id, countdown=None):
+    """Publishes the row's task, waiting at most BROKER_PUBLISH_TIMEOUT; False if the broker
+    failed (and is then left alone for a while by enqueue())."""
     try:
-        send_email.apply_async((email_id,), countdown=countdown)
+        _publisher.submit(current_app.send_task, SEND_EMAIL_TASK, (email_id,), countdown=countdown).result(
+            timeout=settings.BROKER_PUBLISH_TIMEOUT
+        )
+        return True
     except Exception as error:  # a broker outage must not break the sign-up that caused it
-        log.warning("outbox: could not publish email %s (%s); the re-queue task will send it", email_id, error)
+        broker.failed(error)
+        return False
+
+
+def _due_now(email_id):
+    """Marks a row whose task may never have reached the broker as due at once for
+    requeue_stale(), so it goes out at the first run after the broker is back instead of
+    waiting for the grace period meant for tasks in flight."""
+    due = timezone.now() - datetime.timedelta(seconds=settings.EMAIL_REQUEUE_AFTER_SECONDS)
+    OutgoingEmail.objects.filter(pk=email_id, status=QUEUED).update(next_attempt_at=due)
 
 
 def deliver(email_id):
     """Sends one outbox row. Returns 'sent', 'failed' or 'skipped'; raises TransientEmailError
-    when a later attempt may succeed (the row is then queued again, its next attempt recorded)."""
+    when a later attempt may succeed (the row is then queued again, its next attempt recorded).
+
+    Each attempt claims the row with a token of its own, and records its outcome only while the
+    row still carries that token: a worker that was given up on (requeue_stale() took the row
+    back) cannot overwrite the outcome of the attempt that replaced it."""
     with transaction.atomic():
         email = OutgoingEmail.objects.select_for_update().filter(pk=email_id, status=QUEUED).first()
         if email is None:
             return "skipped"  # sent, failed, or another worker has it
         email.status = SENDING
         email.attempts += 1
-        email.save(update_fields=["status", "attempts", "updated_at"])
+        email.claim = uuid.uuid4()
+        email.save(update_fields=["status", "attempts", "claim", "updated_at"])
 
     try:
         message = build_message(email)
-    except Exception as error:  # a broken template is a bug: fail loudly, do not retry forever
-        log.exception("outbox: could not render email %s", email_id)
-        _record(email, FAILED, error)
-        return "failed"
-
-    try:
-        message.send()
+        message.connection = get_connection()
+        with deadline(message.connection, settings.EMAIL_SEND_DEADLINE_SECONDS):
+            message.send()
     except Exception as error:
         if is_permanent(error) or email.attempts >= settings.EMAIL_MAX_ATTEMPTS:
+            log.log(logging.ERROR if is_bug(error) else logging.WARNING, "outbox: email %s failed", email_id,
+                    exc_info=is_bug(error))
             _record(email, FAILED, error)
             return "failed"
         retry_in = backoff_seconds(email.attempts)
@@ -81,15 +136,42 @@ def deliver(email_id):
     return "sent"
 
 
+@contextlib.contextmanager
+def deadline(connection, seconds):
+    """Bounds a whole send (connect, every reply, the data), not just each socket operation: a
+    mail server that answers one byte at a time would otherwise hold the worker for ever. When
+    time is up the socket is shut down, and the blocked call fails like a dropped connection
+    (a transient error: retried later)."""
+
+    def cut():
+        sock = getattr(getattr(connection, "connection", None), "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(seconds, cut)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
 def is_permanent(error):
-    """5xx replies are final; 4xx replies, refused connections and timeouts are worth retrying."""
+    """5xx replies are final; 4xx replies, refused connections, timeouts and a database that
+    failed while the message was being built are worth retrying."""
     if isinstance(error, smtplib.SMTPResponseException):
         return 500 <= error.smtp_code < 600
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(500 <= code < 600 for code, _ in error.recipients.values())
-    if isinstance(error, (smtplib.SMTPException, OSError)):
-        return False
-    return True  # anything else is a bug on our side; retrying will not mend it
+    return is_bug(error)
+
+
+def is_bug(error):
+    """Anything but the mail server, the network or the database failing is a bug on our side
+    (a broken template, say): retrying will not mend it."""
+    return not isinstance(error, (smtplib.SMTPException, OSError, DatabaseError))
 
 
 def backoff_seconds(attempts):
@@ -97,14 +179,17 @@ def backoff_seconds(attempts):
 
 
 def _record(email, status, error, next_attempt_at=None):
+    """The outcome of this attempt, if the row is still this attempt's (its claim). A sent row
+    keeps the last error met on the way, for whoever wonders why it took three attempts."""
     now = timezone.now()
-    OutgoingEmail.objects.filter(pk=email.pk, status=SENDING).update(
-        status=status,
-        last_error="" if error is None else f"{type(error).__name__}: {error}"[:2000],
-        sent_at=now if status == SENT else None,
-        next_attempt_at=next_attempt_at or now,
-        updated_at=now,
-    )
+    outcome = {"status": status, "sent_at": now if status == SENT else None,
+               "next_attempt_at": next_attempt_at or now, "updated_at": now}
+    if error is not None:
+        outcome["last_error"] = f"{type(error).__name__}: {error}"[:2000]
+    recorded = OutgoingEmail.objects.filter(pk=email.pk, status=SENDING, claim=email.claim).update(**outcome)
+    if not recorded:
+        log.warning("outbox: email %s was taken back from this attempt; its outcome (%s) is not recorded",
+                    email.pk, status)
 
 
 def retry_failed(emails):
@@ -139,6 +224,12 @@ def requeue_stale(now=None):
         )
         # Not again before another grace period: the task just published gets its chance first.
         OutgoingEmail.objects.filter(pk__in=stale).update(next_attempt_at=now)
-    for email_id in stale:
-        enqueue(email_id)
+    # Whatever the breaker says: this is how a broker that is back is found to be back. The
+    # first failure stops the run; the rest are due again at the next one.
+    for position, email_id in enumerate(stale):
+        if current_app.conf.task_always_eager:
+            deliver_here(email_id)
+        elif not publish(email_id):
+            OutgoingEmail.objects.filter(pk__in=stale[position:], status=QUEUED).update(next_attempt_at=now - grace)
+            return stale[:position]
     return stale

@@ -5,14 +5,10 @@ from registrations import outbox
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
-def send_email(self, email_id):
+def send_email(self, email_id):  # published by name: outbox.SEND_EMAIL_TASK
     try:
         return outbox.deliver(email_id)
     except outbox.TransientEmailError as error:
-        if self.request.is_eager:
-            # In-process (no broker): the row stays queued for send_pending_emails; a sign-up
-            # must never wait on, or fail with, the mail server.
-            return "queued"
         # The number of attempts is bounded by the row's own count (EMAIL_MAX_ATTEMPTS).
         attempts = self.request.retries + 1
         raise self.retry(exc=error, countdown=outbox.backoff_seconds(attempts))

@@ -6,13 +6,10 @@ pages get slower for a while, but a participant's sign-up never fails because of
 After a failure Redis is left alone for SKIP_AFTER_FAILURE seconds, so that a Redis that
 hangs costs one timeout per process, not one per cache call.
 """
-import logging
-import time
-
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
-log = logging.getLogger(__name__)
+from s3days.breaker import Breaker
 
 SKIP_AFTER_FAILURE = 5  # seconds
 
@@ -31,7 +28,7 @@ class ForgivingRedisCacheClient(RedisCacheClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._clients = {}
-        self._skip_until = 0.0
+        self.breaker = Breaker("cache: Redis", rest=SKIP_AFTER_FAILURE)
 
     def get_client(self, key=None, *, write=False):
         # One redis.Redis per connection pool, where Django makes a new one for every call:
@@ -43,13 +40,12 @@ class ForgivingRedisCacheClient(RedisCacheClient):
 
     def attempt(self, call, otherwise):
         """call() if Redis is usable, else (or if it fails now) `otherwise`."""
-        if time.monotonic() < self._skip_until:
+        if self.breaker.is_open:
             return otherwise
         try:
             return call()
         except RedisError as error:
-            self._skip_until = time.monotonic() + SKIP_AFTER_FAILURE
-            log.warning("cache: Redis failed (%s); going without it for %s s", error, SKIP_AFTER_FAILURE)
+            self.breaker.failed(error)
             return otherwise
 
     # What each call returns when Redis fails: a miss, "not stored", nothing.

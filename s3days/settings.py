@@ -158,7 +158,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout"
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
-    "requeue-stale-emails": {"task": "registrations.tasks.requeue_stale_emails", "schedule": 30.0},
+    "requeue-stale-emails": {"task": "registrations.tasks.requeue_stale_emails", "schedule": 10.0},
 }
 
 # The outbox (registrations/outbox.py): attempts before a row is marked failed, the first retry
@@ -170,6 +170,11 @@ EMAIL_SENDING_STUCK_AFTER_SECONDS = env_int("EMAIL_SENDING_STUCK_AFTER_SECONDS",
 # Private-link emails a registered address gets an hour on strangers' requests (link requests,
 # sign-ups with that address); more are dropped silently, the page looking the same.
 STRANGER_EMAILS_PER_HOUR = env_int("STRANGER_EMAILS_PER_HOUR", 3)
+# A whole send (all its replies and data) is cut off after this many seconds and retried later.
+EMAIL_SEND_DEADLINE_SECONDS = env_int("EMAIL_SEND_DEADLINE_SECONDS", 60)
+# Longest a request waits for the broker to take a task (seconds); after a failure the broker is
+# left alone for 5 s and rows wait for the re-queue task.
+BROKER_PUBLISH_TIMEOUT = float(env_str("BROKER_PUBLISH_TIMEOUT", "0.3"))
 
 
 def parse_email_url(url):

@@ -1,4 +1,4 @@
-"""Re-queues the outbox rows nobody sent (what beat does every 30 s), or with --now sends them
+"""Re-queues the outbox rows nobody sent (what beat does every 10 s), or with --now sends them
 from this process, which works with the broker down."""
 from django.core.management.base import BaseCommand
 from django.utils import timezone

@@ -1,0 +1,154 @@
+"""Organisers' edits of the programme in the admin and the seats they affect: every page (the
+event page's room and session inlines too) goes through one seam, refuses a capacity below the
+seats taken, and hands freed seats to the waitlist in order."""
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from agenda.models import Event, Room, Session
+from registrations import services
+from registrations.models import Booking
+from registrations.programme_admin import RoomSeatsForm, SeatsFollowProgramme, SessionSeatsForm
+from tests.factories import EventFactory, PlatformFactory, RoomFactory, SessionFactory, details_for, staff_user
+from tests.html_forms import form_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def organiser(client):
+    client.force_login(staff_user("Organisers"))
+    return client
+
+
+def session_in_room(capacity):
+    event = EventFactory()
+    return SessionFactory(event=event, room=RoomFactory(event=event, capacity=capacity))
+
+
+def sign_up(session, *names):
+    platform = PlatformFactory(slug="energy", name="Energy")
+    return [
+        services.register(session.event, details=details_for(f"{name}@example.org"), platforms=[platform],
+                          sessions=[session])[0]
+        for name in names
+    ]
+
+
+def statuses(registrations):
+    return [registration.bookings.get().status for registration in registrations]
+
+
+def post_page(client, url, form_id, **changes):
+    """GETs an admin page, changes some fields of its form, POSTs it back as a browser would."""
+    data = {**form_data(client.get(url).content.decode(), form_id), **changes}
+    return client.post(url, data, follow=True)
+
+
+def test_every_admin_page_of_the_programme_goes_through_the_seam():
+    # A page added later without the seam would save seats past its locks and promote nobody.
+    for model in (Event, Room, Session):
+        assert isinstance(admin.site._registry[model], SeatsFollowProgramme), model
+    for model_admin in admin.site._registry.values():
+        for inline in model_admin.inlines:
+            if inline.model is Session:
+                assert issubclass(inline.form, SessionSeatsForm), (model_admin, inline)
+            if inline.model is Room:
+                assert issubclass(inline.form, RoomSeatsForm), (model_admin, inline)
+
+
+def test_raising_a_room_capacity_in_the_event_pages_inline_promotes_the_waitlist_in_order(organiser):
+    event = EventFactory()
+    room = RoomFactory(event=event, capacity=1, name="Small room")
+    session = SessionFactory(event=event, room=room)
+    people = sign_up(session, "ana", "ben", "cai")
+    url = reverse("admin:agenda_event_change", args=[event.pk])
+    response = post_page(organiser, url, "event_form", **{"rooms-0-capacity": "2"})
+    assert response.status_code == 200 and "1 person confirmed from the waitlist" in response.content.decode()
+    assert Room.objects.get(pk=room.pk).capacity == 2
+    assert statuses(people) == ["confirmed", "confirmed", "waitlisted"]
+
+
+def test_raising_a_session_capacity_in_the_event_pages_inline_promotes_the_waitlist(organiser):
+    event = EventFactory()
+    session = SessionFactory(event=event, capacity=1)
+    people = sign_up(session, "ana", "ben", "cai")
+    response = post_page(organiser, reverse("admin:agenda_event_change", args=[event.pk]), "event_form",
+                         **{"sessions-0-capacity": "3"})
+    assert "2 people confirmed from the waitlist" in response.content.decode()
+    assert statuses(people) == ["confirmed"] * 3
+
+
+def test_raising_a_room_capacity_on_the_room_page_promotes_the_waitlist(organiser):
+    session = session_in_room(capacity=1)
+    people = sign_up(session, "ana", "ben")
+    post_page(organiser, reverse("admin:agenda_room_change", args=[session.room_id]), "room_form", capacity="5")
+    assert statuses(people) == ["confirmed", "confirmed"]
+
+
+def test_deleting_a_room_makes_its_sessions_unlimited_and_promotes_everyone_waiting(organiser):
+    session = session_in_room(capacity=1)
+    people = sign_up(session, "ana", "ben", "cai")
+    response = organiser.post(reverse("admin:agenda_room_delete", args=[session.room_id]), {"post": "yes"},
+                              follow=True)
+    assert response.status_code == 200 and not Room.objects.exists()
+    assert statuses(people) == ["confirmed"] * 3
+
+
+def test_deleting_rooms_from_the_changelist_promotes_too(organiser):
+    session = session_in_room(capacity=1)
+    people = sign_up(session, "ana", "ben")
+    organiser.post(reverse("admin:agenda_room_changelist"),
+                   {"action": "delete_selected", "_selected_action": [session.room_id], "post": "yes"})
+    assert not Room.objects.exists() and statuses(people) == ["confirmed", "confirmed"]
+
+
+def test_a_session_capacity_below_the_seats_taken_is_refused_with_how_many_hold_seats(organiser):
+    session = SessionFactory(capacity=3)
+    people = sign_up(session, "ana", "ben", "cai", "dan")
+    response = post_page(organiser, reverse("admin:agenda_session_change", args=[session.pk]), "session_form",
+                         capacity="2")
+    page = response.content.decode()
+    assert "3 people hold seats in this session, so it needs at least 3 seats." in page
+    assert Session.objects.get(pk=session.pk).capacity == 3
+    assert statuses(people) == ["confirmed"] * 3 + ["waitlisted"]
+
+
+def test_a_room_capacity_below_the_seats_taken_in_its_sessions_is_refused_on_either_page(organiser):
+    event = EventFactory()
+    room = RoomFactory(event=event, capacity=5, name="Room A")
+    session = SessionFactory(event=event, room=room, title="Energy meeting")
+    sign_up(session, "ana", "ben", "cai")
+    expected = "“Energy meeting” takes its seats from this room and 3 people hold seats in it, so the room needs at least 3."
+    on_room_page = post_page(organiser, reverse("admin:agenda_room_change", args=[room.pk]), "room_form", capacity="2")
+    on_event_page = post_page(organiser, reverse("admin:agenda_event_change", args=[event.pk]), "event_form",
+                              **{"rooms-0-capacity": "2"})
+    for response in (on_room_page, on_event_page):
+        assert expected in response.content.decode()
+    assert Room.objects.get(pk=room.pk).capacity == 5
+
+
+def test_a_move_to_a_smaller_room_is_refused_when_the_seats_taken_do_not_fit(organiser):
+    event = EventFactory()
+    session = SessionFactory(event=event, room=RoomFactory(event=event, capacity=10))
+    small = RoomFactory(event=event, capacity=1, name="Closet")
+    sign_up(session, "ana", "ben")
+    response = post_page(organiser, reverse("admin:agenda_session_change", args=[session.pk]), "session_form",
+                         room=str(small.pk))
+    assert "2 people hold seats in this session, so it needs at least 2 seats (its room, Closet, has 1)." in (
+        response.content.decode())
+    assert Session.objects.get(pk=session.pk).room_id != small.pk
+
+
+def test_an_edit_that_slips_past_the_forms_is_refused_whole_by_the_seam(organiser, monkeypatch):
+    # The forms check each row against the others as they are; the seam checks the result.
+    session = SessionFactory(capacity=3)
+    sign_up(session, "ana", "ben", "cai")
+    monkeypatch.setattr(SessionSeatsForm, "clean", lambda form: form.cleaned_data)
+    response = post_page(organiser, reverse("admin:agenda_session_change", args=[session.pk]), "session_form",
+                         capacity="1", title="Renamed")
+    page = response.content.decode()
+    assert "3 people hold seats, so it needs at least 3 seats. Nothing was saved." in page
+    assert "was changed successfully" not in page
+    assert Session.objects.get(pk=session.pk).title != "Renamed"
+    assert Booking.objects.filter(status="confirmed").count() == 3
