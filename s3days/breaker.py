@@ -19,6 +19,10 @@ class Breaker:
         """True while the service is being left alone."""
         return time.monotonic() < self._closed_again_at
 
+    def reset(self):
+        """Uses the service again at the next call."""
+        self._closed_again_at = 0.0
+
     def failed(self, error):
         self._closed_again_at = time.monotonic() + self.rest
         log.warning("%s failed (%s); going without it for %s s", self.name, error, self.rest)

@@ -65,12 +65,15 @@ def use_broker(url):
 
 @pytest.fixture
 def worker(smtp):
+    # What the settings gave the app (tests that follow expect it back): no broker, eager tasks.
+    was_url, was_eager = celery_app.conf.broker_url, celery_app.conf.task_always_eager
     use_broker(REDIS)
     celery_app.control.purge()
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         yield
-    use_broker(celery_app.conf.broker_url)
-    celery_app.conf.update(task_always_eager=True)
+    use_broker(was_url)
+    celery_app.conf.update(task_always_eager=was_eager)
+    outbox.broker.reset()  # a broker a test took down must not be left alone by the next test
 
 
 def wait_until(predicate, seconds=20):
@@ -129,7 +132,8 @@ def test_a_421_reply_is_retried_until_one_message_goes_through(seeded, smtp, wor
     assert wait_until(lambda: status_of() == ("sent", 3), seconds=30)
     time.sleep(0.5)
     assert len(smtp.messages) == 1 and smtp.attempts == 3
-    assert "421" in OutgoingEmail.objects.get().last_error or OutgoingEmail.objects.get().last_error == ""
+    # The sent row keeps the last error met on the way: an organiser can see why it took three.
+    assert "SMTPDataError: (421, b'Try again later')" in OutgoingEmail.objects.get().last_error
 
 
 def test_a_550_reply_fails_the_row_and_is_not_retried(seeded, smtp, worker):
@@ -164,10 +168,10 @@ def test_the_task_run_twice_for_one_row_sends_one_message(seeded, smtp, worker):
 def test_with_the_broker_down_sign_up_is_quick_and_the_requeue_delivers_later(seeded, smtp, worker, settings):
     use_broker(f"redis://127.0.0.1:{DEAD_PORT}/0")
     took = sign_up(seeded, [seeded.sessions.get(slug="energy-meeting")])
-    assert took < 2, f"sign-up took {took:.1f} s with the broker down"
+    assert took < 1, f"sign-up took {took:.1f} s with the broker down"
     assert status_of() == ("queued", 0)
     use_broker(REDIS)
-    settings.EMAIL_REQUEUE_AFTER_SECONDS = 0
+    # Due at once: the first re-queue after the broker is back sends it, without a grace period.
     assert outbox.requeue_stale() == [OutgoingEmail.objects.get().pk]
     assert wait_until(lambda: status_of() == ("sent", 1))
     assert len(smtp.messages) == 1
@@ -201,3 +205,83 @@ def test_send_pending_emails_now_sends_what_is_left(seeded, smtp):
     OutgoingEmail.objects.update(status="queued", sent_at=None)
     call_command("send_pending_emails", "--now", stdout=open(os.devnull, "w"))
     assert status_of() == ("sent", 2) and len(smtp.messages) == 2
+
+
+def test_a_hung_broker_costs_a_sign_up_at_most_a_few_hundred_ms_and_its_emails_go_out_when_it_is_back(
+        seeded, smtp, worker, settings):
+    energy = seeded.sessions.get(slug="energy-meeting")
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(100)
+        use_broker(f"redis://127.0.0.1:{silent.getsockname()[1]}/0")
+        took = [sign_up(seeded, [energy], f"person{number}@example.org") for number in range(5)]
+    # The first waits BROKER_PUBLISH_TIMEOUT (0.3 s); the next ones skip the broker.
+    assert max(took) < settings.BROKER_PUBLISH_TIMEOUT + 0.4 and sum(took[1:]) < 1, took
+    assert list(OutgoingEmail.objects.values_list("status", flat=True)) == ["queued"] * 5
+    use_broker(REDIS)
+    assert len(outbox.requeue_stale()) == 5  # due at once, breaker or not
+    assert wait_until(lambda: OutgoingEmail.objects.filter(status="sent").count() == 5)
+    assert sorted(message["To"] for message in smtp.messages) == [f"person{number}@example.org" for number in range(5)]
+
+
+def test_a_database_error_while_building_the_message_is_retried_not_failed_for_good(seeded, smtp, monkeypatch):
+    from django.db import OperationalError
+
+    def database_gone(email):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    real_build = outbox.build_message
+    monkeypatch.setattr(outbox, "build_message", database_gone)
+    sign_up(seeded, [seeded.sessions.get(slug="energy-meeting")])  # eager: delivered in the POST
+    row = OutgoingEmail.objects.get()
+    assert (row.status, row.attempts) == ("queued", 1) and "OperationalError" in row.last_error
+    monkeypatch.setattr(outbox, "build_message", real_build)
+    OutgoingEmail.objects.update(next_attempt_at=row.created_at)
+    assert outbox.deliver(row.pk) == "sent" and len(smtp.messages) == 1
+
+
+def test_a_late_attempt_cannot_overwrite_the_row_of_the_attempt_that_replaced_it(seeded, smtp, monkeypatch):
+    """Attempt 1 hangs; the row is taken back and attempt 2 claims it; attempt 1 then fails.
+    Its outcome must not land on the row attempt 2 now holds (which would mark failed, and so
+    never record, an email attempt 2 is sending)."""
+    import uuid
+
+    real_build = outbox.build_message
+    second_claim = uuid.uuid4()
+
+    def taken_over_meanwhile(email):
+        OutgoingEmail.objects.filter(pk=email.pk).update(status="sending", claim=second_claim)
+        smtp.replies = ["550 No such user here"]
+        return real_build(email)
+
+    sign_up(seeded, [seeded.sessions.get(slug="energy-meeting")])  # eager: sent
+    row = OutgoingEmail.objects.get()
+    OutgoingEmail.objects.update(status="queued", sent_at=None)
+    monkeypatch.setattr(outbox, "build_message", taken_over_meanwhile)
+    assert outbox.deliver(row.pk) == "failed"
+    row.refresh_from_db()
+    assert (row.status, row.claim) == ("sending", second_claim)
+
+
+def test_a_mail_server_that_never_finishes_its_reply_is_cut_off_at_the_deadline(seeded, settings):
+    import asyncio
+
+    class Slow(RecordingHandler):
+        async def handle_DATA(self, server, session, envelope):
+            await asyncio.sleep(4)  # each byte in time for the socket timeout, the whole far too late
+            return "250 Message accepted"
+
+    controller = Controller(Slow(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", controller.port, 10
+        settings.EMAIL_SEND_DEADLINE_SECONDS = 1
+        started = time.monotonic()
+        sign_up(seeded, [seeded.sessions.get(slug="energy-meeting")])  # eager: the send happens in the POST
+        took = time.monotonic() - started
+    finally:
+        controller.stop()
+    row = OutgoingEmail.objects.get()
+    assert took < 2.5, took
+    assert (row.status, row.attempts) == ("queued", 1) and row.last_error, row.last_error
