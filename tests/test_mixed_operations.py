@@ -1,0 +1,260 @@
+"""Every write path at once: sign-ups, changes, cancellations, promotions and organisers' edits
+in the admin (session, room and event pages, the inlines too), racing each other on
+PostgreSQL. Nothing may fail, no session may hold more seats than it has, nobody may wait
+beside a free seat, and every registration has its confirmation.
+
+Each test has a negative control: the same race with the lock order the app had before
+(registrations locked FOR UPDATE, so a promotion's outbox row for someone changing their own
+sessions waits on them; admin pages writing sessions first, then locking each in start-time
+order to promote) must fail, which shows the test can see the races it guards against.
+"""
+import contextlib
+import datetime
+import random
+import threading
+import time
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import reverse
+
+from agenda.models import Session
+from registrations import services
+from registrations.models import Booking, OutgoingEmail, Registration
+from tests.factories import MADRID, EventFactory, PlatformFactory, RoomFactory, SessionFactory, details_for
+from tests.html_forms import form_data
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def old_lock_order(monkeypatch):
+    """The lock order before issue 11, put back."""
+    monkeypatch.setattr(services, "locked_registrations", lambda: Registration.objects.select_for_update())
+
+    @contextlib.contextmanager
+    def write_then_lock_in_start_order(event_ids):
+        with transaction.atomic():
+            yield services.ProgrammeEdit()
+            for session in Session.objects.filter(event_id__in=event_ids).order_by("starts_at"):
+                services.promote_waitlist(session)
+
+    monkeypatch.setattr(services, "programme_edit", write_then_lock_in_start_order)
+
+
+def run_together(*jobs):
+    """Runs the jobs in threads of their own; returns the errors they raised."""
+    errors = []
+
+    def run(job):
+        try:
+            job()
+        except Exception as error:  # collected: a failed operation must fail the test, not vanish
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
+
+
+# --- Finding 1: promoted while changing one's own sessions --------------------------------------
+
+def promoted_while_changing_their_sessions(monkeypatch):
+    """Pia waits for the one seat of a session that Quim holds; Pia drops that session (her
+    transaction has her registration and is about to lock the session) just as Quim gives the
+    seat up (his transaction has the session and promotes Pia, writing her an email)."""
+    event = EventFactory()
+    platform = PlatformFactory(slug="energy", name="Energy")
+    full, other = SessionFactory(event=event, capacity=1), SessionFactory(event=event)
+    people = {}
+    for name in ["quim", "pia", "rut"]:
+        people[name] = services.register(event, details=details_for(f"{name}@example.org"), platforms=[platform],
+                                         sessions=[full])[0]
+    pia_holds_her_registration = threading.Event()
+    real_lock_sessions = services.lock_sessions
+
+    def lock_sessions(session_ids):
+        if threading.current_thread().name == "pia":
+            pia_holds_her_registration.set()
+            time.sleep(0.5)  # Quim's cancellation runs meanwhile
+        return real_lock_sessions(session_ids)
+
+    monkeypatch.setattr(services, "lock_sessions", lock_sessions)
+
+    def pia_changes():
+        threading.current_thread().name = "pia"
+        services.change_sessions(people["pia"], [other])
+
+    def quim_cancels():
+        pia_holds_her_registration.wait(10)
+        services.cancel_booking(people["quim"].bookings.get())
+
+    return people, full, run_together(pia_changes, quim_cancels)
+
+
+def test_a_person_promoted_while_changing_their_sessions_deadlocks_nobody(monkeypatch):
+    people, full, errors = promoted_while_changing_their_sessions(monkeypatch)
+    assert errors == []
+    # Pia was promoted, then gave the seat up (read afresh under the lock): it went on to Rut.
+    assert list(full.bookings.filter(status="confirmed").values_list("registration", flat=True)) == [people["rut"].pk]
+    assert set(OutgoingEmail.objects.filter(kind="promotion").values_list("registration", flat=True)) == {
+        people["pia"].pk, people["rut"].pk}
+
+
+def test_negative_control_with_the_old_lock_order_the_same_moment_deadlocks(monkeypatch, old_lock_order):
+    _, _, errors = promoted_while_changing_their_sessions(monkeypatch)
+    assert any("deadlock detected" in str(error) for error in errors), errors
+
+
+# --- Everything at once ----------------------------------------------------------------------
+
+THREADS, OPERATIONS_EACH = 6, 14
+
+
+class Programme:
+    """An event whose sessions' primary-key order is the reverse of their start-time order (an
+    admin page saving in start-time order and sign-ups locking in key order then cross)."""
+
+    def __init__(self):
+        self.event = EventFactory()
+        self.platform = PlatformFactory(slug="energy", name="Energy")
+        small, large = RoomFactory(event=self.event, capacity=3, name="Small"), RoomFactory(event=self.event, capacity=4)
+        day = datetime.datetime(2018, 11, 27, tzinfo=MADRID)
+        self.sessions = [
+            SessionFactory(event=self.event, room=room, capacity=capacity, starts_at=day.replace(hour=hour),
+                           ends_at=day.replace(hour=hour, minute=50))
+            for hour, room, capacity in [(16, small, None), (12, large, 2), (9, large, None)]
+        ]
+        self.rooms = [small, large]
+        self.admin = User.objects.create_superuser("boss", "boss@example.org", "pw")
+        self.next_person = 0
+        self.lock = threading.Lock()
+
+    def new_email(self):
+        with self.lock:
+            self.next_person += 1
+            return f"person{self.next_person}@example.org"
+
+
+def operations(programme, rng):
+    """The kinds of write, each picking its own target at random."""
+    event, sessions = programme.event, programme.sessions
+
+    def some_sessions():
+        return rng.sample(sessions, rng.randint(1, len(sessions)))
+
+    def someone():
+        return Registration.objects.filter(event=event, status="active").order_by("?").first()
+
+    def sign_up():
+        services.register(event, details=details_for(programme.new_email()), platforms=[programme.platform],
+                          sessions=some_sessions())
+
+    def change():
+        if person := someone():
+            services.change_sessions(person, some_sessions())
+
+    def cancel_a_booking():
+        booking = Booking.objects.filter(registration__event=event).exclude(status="cancelled").order_by("?").first()
+        if booking:
+            services.cancel_booking(booking)
+
+    def cancel_a_registration():
+        if rng.random() < 0.3 and (person := someone()):
+            services.cancel(person)
+
+    def promote():
+        services.promote_waitlist(rng.choice(sessions))
+
+    def admin_page(url_name, pk, form_id, fields):
+        client = Client()
+        client.force_login(programme.admin)
+        url = reverse(url_name, args=[pk])
+        data = form_data(client.get(url).content.decode(), form_id)
+        for field in fields:
+            data[field] = str(rng.randint(1, 6))
+        response = client.post(url, data)
+        # Saved (302), or refused with a message on the form (200): both are fine; nothing else.
+        assert response.status_code in (200, 302), response.status_code
+
+    def session_page():
+        admin_page("admin:agenda_session_change", rng.choice(sessions).pk, "session_form", ["capacity"])
+
+    def room_page():
+        admin_page("admin:agenda_room_change", rng.choice(programme.rooms).pk, "room_form", ["capacity"])
+
+    def event_page_inlines():
+        fields = ["rooms-0-capacity", "rooms-1-capacity", "sessions-0-capacity", "sessions-2-capacity"]
+        admin_page("admin:agenda_event_change", event.pk, "event_form", rng.sample(fields, 2))
+
+    return [sign_up, sign_up, change, change, cancel_a_booking, cancel_a_registration, promote, session_page,
+            room_page, event_page_inlines, event_page_inlines]
+
+
+def everything_at_once(monkeypatch, seed):
+    programme = Programme()
+    for _ in range(8):
+        services.register(programme.event, details=details_for(programme.new_email()),
+                          platforms=[programme.platform], sessions=programme.sessions)
+    # Slow the writes a little, the same for both lock orders, so that the windows a wrong order
+    # leaves open are wide enough to be hit in a short test.
+    real_save, real_counts = Session.save, services.seat_counts
+
+    def slow_save(session, *args, **kwargs):
+        real_save(session, *args, **kwargs)
+        time.sleep(0.02)
+
+    def slow_counts(session):
+        counts = real_counts(session)
+        time.sleep(0.005)
+        return counts
+
+    monkeypatch.setattr(Session, "save", slow_save)
+    monkeypatch.setattr(services, "seat_counts", slow_counts)
+
+    def worker(number):
+        rng = random.Random(seed * 100 + number)
+        kinds = operations(programme, rng)
+
+        def run():
+            for _ in range(OPERATIONS_EACH):
+                rng.choice(kinds)()
+
+        return run
+
+    errors = run_together(*[worker(number) for number in range(THREADS)])
+    return programme, errors
+
+
+def broken_invariants(programme):
+    broken = []
+    for session in Session.objects.filter(event=programme.event).select_related("room").with_seat_counts():
+        limit = session.seat_limit
+        if limit is not None and session.confirmed_count > limit:
+            broken.append(f"{session}: {session.confirmed_count} confirmed for {limit} seats")
+        if session.waitlisted_count and (limit is None or session.confirmed_count < limit):
+            broken.append(f"{session}: {session.waitlisted_count} waiting beside a free seat")
+    unconfirmed = Registration.objects.filter(event=programme.event).exclude(emails__kind="confirmation")
+    broken += [f"{registration}: no confirmation email" for registration in unconfirmed]
+    return broken
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_every_write_path_at_once_fails_nothing_oversells_nothing_and_leaves_nobody_waiting(monkeypatch, seed):
+    programme, errors = everything_at_once(monkeypatch, seed)
+    assert errors == []
+    assert broken_invariants(programme) == []
+    assert Registration.objects.filter(event=programme.event).count() > 8  # sign-ups did happen
+
+
+def test_negative_control_with_the_old_lock_order_everything_at_once_fails(monkeypatch, old_lock_order):
+    programme, errors = everything_at_once(monkeypatch, seed=1)
+    assert errors or broken_invariants(programme), "expected a deadlock or a broken invariant with the old order"
+    assert any("deadlock detected" in str(error) for error in errors), errors
