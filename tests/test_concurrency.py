@@ -90,13 +90,25 @@ def test_negative_control_without_the_lock_the_same_race_oversells(contest, monk
     assert confirmed > SEATS, f"expected an oversell without the lock, got {confirmed} confirmed"
 
 
-def test_a_double_click_racing_itself_is_told_its_own_places_both_times(contest):
-    """Two POSTs of one form at the same instant: one registers, the other (in practice) runs
-    into the unique email index (IntegrityError) and, coming from the same browser, is told
-    the same places."""
+def test_a_double_click_racing_itself_is_told_its_own_places_both_times(contest, monkeypatch):
+    """Two POSTs of one form at the same instant: one registers, the other runs into the unique
+    email index (IntegrityError) and, coming from the same browser, is told the same places.
+    Both clicks are held until each has looked the address up and found nothing, so the second
+    always reaches the duplicate branch."""
     event, platform, session = contest
     for number in range(SEATS):  # the session is full: the racing sign-up waits in line
         services.register(event, details=details_for(f"early{number}@example.org"), platforms=[platform], sessions=[session])
+    both_looked, lookups = threading.Barrier(2), []
+    real_registration_of = services.registration_of
+
+    def registration_of(event, email):
+        found = real_registration_of(event, email)
+        lookups.append(found)
+        if len(lookups) <= 2:  # the first look-up of each click; the duplicate branch looks again
+            both_looked.wait(10)
+        return found
+
+    monkeypatch.setattr(services, "registration_of", registration_of)
     start, results, errors = threading.Barrier(2), [], []
 
     def click():
@@ -117,5 +129,6 @@ def test_a_double_click_racing_itself_is_told_its_own_places_both_times(contest)
     for thread in threads:
         thread.join(timeout=60)
     assert errors == [] and sorted(created for _, created, _ in results) == [False, True]
+    assert lookups[:2] == [None, None] and len(lookups) == 3  # the loser took the IntegrityError branch
     assert [places for _, _, places in results] == [{session.pk: ("waitlisted", 1)}] * 2
     assert Registration.objects.filter(email="ane@example.org").count() == 1
