@@ -11,5 +11,7 @@ graceful_timeout = 30
 # One line per request, on stdout.
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# Private links in request lines, referers and errors are masked: a log reader cannot use them.
+logger_class = "s3days.log_masking.TokenMaskingLogger"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -1,8 +1,7 @@
 import datetime
 import hashlib
-import re
 
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response
@@ -13,8 +12,6 @@ from agenda.cache import cached_until_agenda_changes
 from agenda.calendar import build_calendar
 from agenda.decorators import event_view
 from agenda.models import Event, Platform
-
-SLUG = re.compile(r"[-a-z0-9]{1,60}")
 
 
 def event_list(request):
@@ -48,33 +45,41 @@ def event_home(request, event):
     )
 
 
-def agenda_filters(request):
-    """The platform slug and day asked for in the query string; anything malformed is ignored
-    (and cannot make cache keys of its own)."""
-    platform = request.GET.get("platform", "")
-    try:
-        day = datetime.date.fromisoformat(request.GET.get("day", "")).isoformat()
-    except ValueError:  # empty, malformed, or no such date (2018-02-30)
-        day = ""
-    return platform if SLUG.fullmatch(platform) else "", day
-
-
 def agenda(request, event_slug):
     # The agenda is the same for everyone: the whole page is rendered once every few seconds
     # (its seat counts may be that old), and at once after an organiser changes the programme
     # (the page is stored with the agenda version it was made from). A cached page costs one
     # cache round trip and no query.
-    platform_slug, day = agenda_filters(request)
+    if request.GET.get("platform") or request.GET.get("day"):
+        return filtered_agenda(request, event_slug)
+    return HttpResponse(agenda_page(request, event_slug))
+
+
+@event_view
+def filtered_agenda(request, event):
+    """One platform's sessions, one day's, or both. A filter that names no platform, or no day of
+    the event, is a 404: no query string can make a render and a cache entry of its own."""
+    platform_slug, day = request.GET.get("platform", ""), request.GET.get("day", "")
+    if platform_slug and platform_slug not in platform_slugs():
+        raise Http404("No such platform.")
+    if day and day not in {event_day.isoformat() for event_day in event.days}:
+        raise Http404("Not a day of this event.")
+    return HttpResponse(agenda_page(request, event.slug, platform_slug, day))
+
+
+def platform_slugs():
+    return cached_until_agenda_changes("platform-slugs", lambda: set(Platform.objects.values_list("slug", flat=True)))
+
+
+def agenda_page(request, event_slug, platform_slug="", day=""):
     key = f"agenda-page:{event_slug}:{platform_slug}:{day}"
-    html = cached_until_agenda_changes(key, lambda: render_agenda(request, event_slug, platform_slug, day))
-    return HttpResponse(html)
+    return cached_until_agenda_changes(key, lambda: render_agenda(request, event_slug, platform_slug, day))
 
 
 @event_view
 def render_agenda(request, event, platform_slug, day):
     platform = Platform.objects.filter(slug=platform_slug).first() if platform_slug else None
     day = datetime.date.fromisoformat(day) if day else None
-    day = day if day in event.days else None
     sessions = programme(event)
     if platform:
         sessions = sessions.filter(platform=platform)

@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count, Q
+from django.template.defaultfilters import pluralize
 
 from agenda.models import Event
 from registrations import exports, outbox, programme_admin, services  # noqa: F401 (programme_admin: see there)
@@ -54,14 +56,17 @@ class RegistrationAdmin(admin.ModelAdmin):
     search_fields = ["first_name", "last_name", "email", "organisation"]
     # Status and seats change only through services.py (the actions below, the private page),
     # which keeps the waitlists in order and tells the participant.
+    # The private token is the participant's key: it is shown to nobody here (no field, no "View
+    # on site", which would open their private page). Staff email them their link instead.
     readonly_fields = [
-        "event", "status", "token", "checkin_code", "checked_in_at", "created_at", "updated_at",
+        "event", "status", "checkin_code", "checked_in_at", "created_at", "updated_at",
         "consent_given_at", "listed_consent_at",
     ]
+    view_on_site = False
     filter_horizontal = ["platforms", "partnerships"]
     inlines = [BookingInline, OutgoingEmailInline]
     date_hierarchy = "created_at"
-    actions = ["resend_confirmation", "cancel_registrations", "export_csv"]
+    actions = ["resend_confirmation", "email_private_link", "cancel_registrations", "export_csv"]
 
     def has_export_permission(self, request):
         return request.user.has_perm("registrations.export_attendees")
@@ -79,13 +84,19 @@ class RegistrationAdmin(admin.ModelAdmin):
     @admin.action(description="Resend the confirmation email", permissions=["change"])
     def resend_confirmation(self, request, queryset):
         count = services.resend_confirmations(queryset)
-        self.message_user(request, f"{count} confirmation emails queued.", messages.SUCCESS)
+        self.message_user(request, f"Confirmation email queued for {services.people(count)}.", messages.SUCCESS)
+
+    @admin.action(description="Email the private link to the selected participants", permissions=["change"])
+    def email_private_link(self, request, queryset):
+        count = email_private_links(queryset)
+        self.message_user(request, f"Private link emailed to {services.people(count)}.", messages.SUCCESS)
 
     @admin.action(description="Cancel the selected registrations (frees their seats)", permissions=["change"])
     def cancel_registrations(self, request, queryset):
         for registration in queryset:
             services.cancel(registration)
-        self.message_user(request, f"{queryset.count()} registrations cancelled.", messages.SUCCESS)
+        self.message_user(request, f"Registrations of {services.people(queryset.count())} cancelled.",
+                          messages.SUCCESS)
 
     def delete_model(self, request, obj):
         # Deleting bookings would free seats without promoting anyone: cancel first.
@@ -116,14 +127,52 @@ class RegistrationAdmin(admin.ModelAdmin):
 
 @admin.register(OutgoingEmail)
 class OutgoingEmailAdmin(admin.ModelAdmin):
+    """The outbox, to read. Its rows are the senders' (outbox.py) alone: a sent email set back
+    to queued by hand would be sent again. Staff act through the actions only."""
+
     list_display = ["to_address", "kind", "status", "attempts", "created_at", "sent_at", "last_error"]
     list_filter = ["status", "kind"]
     search_fields = ["to_address"]
-    readonly_fields = ["registration", "to_address", "kind", "context", "attempts", "last_error", "sent_at"]
     list_select_related = ["registration"]
-    actions = ["retry"]
+    actions = ["retry", "resend"]
 
-    @admin.action(description="Retry the selected failed emails", permissions=["change"])
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # every field read-only, for everyone; a POST to a row's page is refused
+
+    def has_resend_permission(self, request):
+        # The actions write new attempts or rows, never edit one: allowed to those who held
+        # "change" on the outbox before it became read-only (Registration staff).
+        return request.user.has_perm("registrations.change_outgoingemail")
+
+    @admin.action(description="Retry the selected failed emails", permissions=["resend"])
     def retry(self, request, queryset):
         count = outbox.retry_failed(queryset)
-        self.message_user(request, f"{count} failed emails queued again.", messages.SUCCESS)
+        self.message_user(request, f"{count} failed email{pluralize(count)} queued again.", messages.SUCCESS)
+
+    @admin.action(description="Resend the selected emails", permissions=["resend"])
+    def resend(self, request, queryset):
+        count = resend_copies(queryset)
+        self.message_user(request, f"Queued a new copy of {count} email{pluralize(count)}.", messages.SUCCESS)
+
+
+@transaction.atomic
+def email_private_links(registrations):
+    """Queues the private-link email to each active registration; returns how many."""
+    active = list(registrations.filter(status=Registration.Status.ACTIVE))
+    for registration in active:
+        outbox.queue(registration, OutgoingEmail.Kind.PRIVATE_LINK)
+    return len(active)
+
+
+@transaction.atomic
+def resend_copies(emails):
+    """Queues a new copy of each email whose registration is still active (same kind and
+    details, to the registration's current address, which may have been corrected since);
+    returns how many. The rows selected stay as they are: they record what happened."""
+    originals = list(emails.filter(registration__status=Registration.Status.ACTIVE).select_related("registration"))
+    for original in originals:
+        outbox.queue(original.registration, original.kind, **original.context)
+    return len(originals)

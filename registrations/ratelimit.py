@@ -1,5 +1,12 @@
-"""A fixed-window limit on POSTs per client address, counted in the cache (Redis in
-production, so every web process shares the count)."""
+"""Fixed-window limits on POSTs, counted in the cache (Redis in production, so every web process
+shares the counts): per client address, and per email address typed into the form.
+
+Per client address alone would lock out an institution whose people all reach us through one
+address (a proxy, a NAT), or let one client fill someone's inbox slowly; so the limit per client
+address is generous, and the limit per submitted email address tight: nobody needs many tries
+for one address."""
+import hashlib
+
 from django.conf import settings
 from django.core.cache import cache, caches
 
@@ -13,8 +20,23 @@ def client_address(request):
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
-def exceeded(request, scope):
-    return count_hit(f"ratelimit:{scope}:{client_address(request)}") > settings.RATE_LIMIT_POSTS
+def exceeded(request, scope, email=""):
+    """Counts this POST for its client address and, if one was submitted, its email address;
+    True when either is over its limit for the window."""
+    over_for_address = (
+        count_hit(f"ratelimit:{scope}:address:{client_address(request)}") > settings.RATE_LIMIT_POSTS_PER_ADDRESS
+    )
+    over_for_email = bool(email.strip()) and (
+        count_hit(f"ratelimit:{scope}:email:{email_key(email)}") > settings.RATE_LIMIT_POSTS_PER_EMAIL
+    )
+    return over_for_address or over_for_email
+
+
+def email_key(email):
+    # Hashed: no address in the cache's key names (anyone listing Redis keys would read them),
+    # and a key of fixed length and characters whatever was typed. Any letter case counts as one
+    # address, as it does for registrations.
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
 def count_hit(key):

@@ -73,7 +73,7 @@ def register(request, event):
         return registration_closed(request, event)
     form_html = None
     if request.method == "POST":
-        if ratelimit.exceeded(request, "register"):
+        if ratelimit.exceeded(request, "register", email=request.POST.get("email", "")):
             return too_many_requests(request, event)
         form = RegistrationForm(event, request.POST)
         if form.is_valid():
@@ -107,8 +107,12 @@ def register(request, event):
 
 
 def signup_from_cookie(request):
+    # The signature carries its time: a copied cookie stops working with the hour it was made for
+    # (the browser's own expiry is the browser's to keep). SignatureExpired is a BadSignature.
     try:
-        signup = json.loads(request.get_signed_cookie(SIGNUP_COOKIE, salt=SIGNUP_COOKIE))
+        signup = json.loads(
+            request.get_signed_cookie(SIGNUP_COOKIE, salt=SIGNUP_COOKIE, max_age=services.SAME_BROWSER_FOR)
+        )
     except (KeyError, ValueError, BadSignature):
         return None
     return signup if isinstance(signup, dict) and {"first_name", "email", "places"} <= signup.keys() else None
@@ -139,7 +143,7 @@ def registered(request, event):
 def request_link(request, event):
     form = LinkRequestForm(event, request.POST or None)
     if request.method == "POST":
-        if ratelimit.exceeded(request, "link"):
+        if ratelimit.exceeded(request, "link", email=request.POST.get("email", "")):
             return too_many_requests(request, event)
         if form.is_valid():
             services.send_private_link(event, form.cleaned_data["email"])

@@ -244,8 +244,11 @@ SEAT_COUNTS_MAX_AGE = env_int("SEAT_COUNTS_MAX_AGE", 5)
 # Serve /bench/ceiling, a view that does nothing, for bench/agenda_load.py. Never in production.
 BENCH_CEILING_VIEW = env_bool("BENCH_CEILING_VIEW")
 
-# Sign-up POSTs allowed per client address and window (seconds) before a 429.
-RATE_LIMIT_POSTS = env_int("RATE_LIMIT_POSTS", 20)
+# Sign-up and link-request POSTs allowed per window (seconds) before a 429 (registrations/
+# ratelimit.py): per client address, generous (an institution may reach us through one address),
+# and per email address typed in, tight. RATE_LIMIT_POSTS is the old name of the first.
+RATE_LIMIT_POSTS_PER_ADDRESS = env_int("RATE_LIMIT_POSTS_PER_ADDRESS", env_int("RATE_LIMIT_POSTS", 200))
+RATE_LIMIT_POSTS_PER_EMAIL = env_int("RATE_LIMIT_POSTS_PER_EMAIL", 5)
 RATE_LIMIT_WINDOW = env_int("RATE_LIMIT_WINDOW", 600)
 # Only behind a reverse proxy that sets X-Forwarded-For; otherwise clients could forge it.
 RATE_LIMIT_TRUST_X_FORWARDED_FOR = env_bool("RATE_LIMIT_TRUST_X_FORWARDED_FOR")
@@ -282,9 +285,26 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Every handler masks private links (s3days/log_masking.py): django.request logs the paths of
+# 404s ("Not Found: /<event>/registration/<token>/"), runserver logs every request line.
+# Django's own handlers for these loggers are replaced by ours, which mask; gunicorn's access
+# log is masked by the logger class in gunicorn.conf.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_tokens": {"()": "s3days.log_masking.MaskTokens"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_tokens"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["mask_tokens"]},
+    },
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

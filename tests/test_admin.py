@@ -106,7 +106,7 @@ def test_resend_confirmation_action_queues_one_email_per_active_registration(cli
             {"action": "resend_confirmation", "_selected_action": [active.pk, cancelled.pk]},
             follow=True,
         )
-    assert "1 confirmation emails queued." in response.content.decode()
+    assert "Confirmation email queued for 1 person." in response.content.decode()
     assert list(OutgoingEmail.objects.values_list("registration", "kind", "status")) == [
         (active.pk, "confirmation", "sent")
     ]

@@ -48,34 +48,35 @@ def url(seeded):
     return f"/{seeded.slug}/register/"
 
 
-def test_the_rate_limit_counts_in_redis_with_one_script_per_post(client, url, seeded, settings, redis_cache):
+def test_the_rate_limit_counts_in_redis_with_one_script_per_counter(client, url, seeded, settings, redis_cache):
     _, redis_client = redis_cache
-    settings.RATE_LIMIT_POSTS = 2
+    settings.RATE_LIMIT_POSTS_PER_ADDRESS = 2
     redis_client.config_resetstat()
     assert client.post(url, valid_data(seeded)).status_code == 302
     assert client.post(url, valid_data(seeded, email="second@example.org")).status_code == 302
     refused = client.post(url, valid_data(seeded, email="third@example.org"))
     assert refused.status_code == 429 and Registration.objects.count() == 2
-    # Each POST: one script (INCR, TTL, and EXPIRE for the first); nothing else touches the key.
+    # Each POST: one script per counter, its address's and its email's (INCR, TTL, and EXPIRE for
+    # a counter's first); nothing else touches the keys.
     calls = {name.removeprefix("cmdstat_"): stats["calls"] for name, stats in redis_client.info("commandstats").items()}
-    assert calls["eval"] == calls["incr"] == calls["ttl"] == 3 and calls["expire"] == 1
+    assert calls["eval"] == calls["incr"] == calls["ttl"] == 2 * 3 and calls["expire"] == 1 + 3
     assert "exists" not in calls and "incrby" not in calls  # what Django's cache.incr() would send
-    [key] = redis_client.keys("*ratelimit:register:*")
+    [key] = redis_client.keys("*ratelimit:register:address:*")
     assert int(redis_client.get(key)) == 3 and 0 < redis_client.ttl(key) <= settings.RATE_LIMIT_WINDOW
 
 
 def test_a_counter_that_lost_its_expiry_gets_it_back(client, url, seeded, settings, redis_cache):
     _, redis_client = redis_cache
-    settings.RATE_LIMIT_POSTS = 100
+    settings.RATE_LIMIT_POSTS_PER_ADDRESS = 100
     client.post(url, valid_data(seeded))
-    [key] = redis_client.keys("*ratelimit:register:*")
+    [key] = redis_client.keys("*ratelimit:register:address:*")
     redis_client.persist(key)  # as if the process had died between INCR and EXPIRE
     client.post(url, valid_data(seeded, email="second@example.org"))
     assert 0 < redis_client.ttl(key) <= settings.RATE_LIMIT_WINDOW
 
 
 def test_a_redis_outage_costs_no_sign_up(client, url, seeded, settings, redis_cache):
-    settings.RATE_LIMIT_POSTS = 5
+    settings.RATE_LIMIT_POSTS_PER_ADDRESS = 5
     process, _ = redis_cache
     assert client.get(url).status_code == 200  # the form and the event are now in Redis
     process.terminate()

@@ -18,7 +18,7 @@ field_values = st.one_of(any_text, st.lists(any_text, max_size=3))
 
 @pytest.fixture
 def form_url(seeded, settings):
-    settings.RATE_LIMIT_POSTS = 1_000_000
+    settings.RATE_LIMIT_POSTS_PER_ADDRESS = settings.RATE_LIMIT_POSTS_PER_EMAIL = 1_000_000
     return f"/{seeded.slug}/register/"
 
 

@@ -266,7 +266,7 @@ def test_after_registration_closes_the_form_says_so_and_writes_nothing(client, u
 
 
 def test_too_many_posts_from_one_address_get_a_429(client, url, seeded, settings):
-    settings.RATE_LIMIT_POSTS = 3
+    settings.RATE_LIMIT_POSTS_PER_ADDRESS = 3
     for _ in range(3):
         assert client.post(url, {"first_name": "x"}).status_code == 200
     response = client.post(url, valid_data(seeded))
@@ -307,7 +307,7 @@ def test_the_cached_form_page_costs_no_query_and_its_seat_counts_are_seconds_old
 
 
 def test_behind_a_proxy_the_limit_counts_the_address_the_proxy_saw(client, url, seeded, settings):
-    settings.RATE_LIMIT_POSTS = 1
+    settings.RATE_LIMIT_POSTS_PER_ADDRESS = 1
     settings.RATE_LIMIT_TRUST_X_FORWARDED_FOR = True
     assert client.post(url, {}, HTTP_X_FORWARDED_FOR="6.6.6.6, 192.0.2.1").status_code == 200
     assert client.post(url, {}, HTTP_X_FORWARDED_FOR="7.7.7.7, 192.0.2.1").status_code == 429

@@ -18,7 +18,7 @@ text = st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
 
 @pytest.fixture
 def staff(seeded, settings):
-    settings.RATE_LIMIT_POSTS = 1_000_000
+    settings.RATE_LIMIT_POSTS_PER_ADDRESS = 1_000_000
     client = Client(raise_request_exception=False)
     client.force_login(staff_user("Registration staff", "fuzz"))
     return client
