@@ -1,5 +1,4 @@
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import Count, Q
 from django.template.defaultfilters import pluralize
 
@@ -83,12 +82,12 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resend the confirmation email", permissions=["change"])
     def resend_confirmation(self, request, queryset):
-        count = services.resend_confirmations(queryset)
+        count = services.email_each_active(queryset, OutgoingEmail.Kind.CONFIRMATION)
         self.message_user(request, f"Confirmation email queued for {services.people(count)}.", messages.SUCCESS)
 
     @admin.action(description="Email the private link to the selected participants", permissions=["change"])
     def email_private_link(self, request, queryset):
-        count = email_private_links(queryset)
+        count = services.email_each_active(queryset, OutgoingEmail.Kind.PRIVATE_LINK)
         self.message_user(request, f"Private link emailed to {services.people(count)}.", messages.SUCCESS)
 
     @admin.action(description="Cancel the selected registrations (frees their seats)", permissions=["change"])
@@ -154,25 +153,6 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resend the selected emails", permissions=["resend"])
     def resend(self, request, queryset):
-        count = resend_copies(queryset)
+        count = services.resend_copies(queryset)
         self.message_user(request, f"Queued a new copy of {count} email{pluralize(count)}.", messages.SUCCESS)
 
-
-@transaction.atomic
-def email_private_links(registrations):
-    """Queues the private-link email to each active registration; returns how many."""
-    active = list(registrations.filter(status=Registration.Status.ACTIVE))
-    for registration in active:
-        outbox.queue(registration, OutgoingEmail.Kind.PRIVATE_LINK)
-    return len(active)
-
-
-@transaction.atomic
-def resend_copies(emails):
-    """Queues a new copy of each email whose registration is still active (same kind and
-    details, to the registration's current address, which may have been corrected since);
-    returns how many. The rows selected stay as they are: they record what happened."""
-    originals = list(emails.filter(registration__status=Registration.Status.ACTIVE).select_related("registration"))
-    for original in originals:
-        outbox.queue(original.registration, original.kind, **original.context)
-    return len(originals)

@@ -286,12 +286,24 @@ def programme_edit(event_ids):
 
 
 @transaction.atomic
-def resend_confirmations(registrations):
-    """Queues a fresh confirmation for each active registration; returns how many."""
+def email_each_active(registrations, kind):
+    """Queues an email of `kind` (a fresh confirmation, the private link) to each active
+    registration among these; returns how many."""
     active = list(registrations.filter(status=Registration.Status.ACTIVE))
     for registration in active:
-        outbox.queue(registration, OutgoingEmail.Kind.CONFIRMATION)
+        outbox.queue(registration, kind)
     return len(active)
+
+
+@transaction.atomic
+def resend_copies(emails):
+    """Queues a new copy of each email whose registration is still active (same kind and
+    details, to the registration's current address, which may have been corrected since);
+    returns how many. The rows selected stay as they are: they record what happened."""
+    originals = list(emails.filter(registration__status=Registration.Status.ACTIVE).select_related("registration"))
+    for original in originals:
+        outbox.queue(original.registration, original.kind, **original.context)
+    return len(originals)
 
 
 def lock_registration(registration):

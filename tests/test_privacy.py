@@ -24,7 +24,7 @@ def test_anonymising_keeps_the_counts_and_removes_the_person(seeded):
     ana = RegistrationFactory(event=seeded, first_name="Ana", email="ana@example.org", organisation="Junta",
                               dietary_needs="vegan", country="ES", region="Andalusia", signup_browser="f" * 64)
     BookingFactory(registration=ana, session=energy)
-    services.resend_confirmations(Registration.objects.filter(pk=ana.pk))
+    services.email_each_active(Registration.objects.filter(pk=ana.pk), "confirmation")
     old_token = ana.token
     seeded.retention_days = 0  # 2018 + 0 days: long past
     seeded.save()
