@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev migrate clean
+.PHONY: run test install install-dev migrate clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ run: install
 # The whole suite. With DATABASE_URL=postgres://... it runs on PostgreSQL, as CI does.
 test: install-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# After adding or changing a user-facing string: update the es and eu catalogs, translate the
+# new entries (tests/test_catalogs.py fails on any left empty or fuzzy), then run it again to
+# compile them.
+messages: install
+	DEBUG=1 $(BIN)/python manage.py makemessages --no-location -l es -l eu
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv -l es -l eu
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .hypothesis

@@ -4,6 +4,7 @@ import zoneinfo
 from django.contrib import admin
 from django.db import transaction
 from django.db.models import Count
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from agenda.cache import agenda_changed
 from agenda.models import Event, Partnership, Platform, Room, Session, Speaker
@@ -25,7 +26,7 @@ class RefreshesAgenda:
         transaction.on_commit(agenda_changed)
 
 
-class SessionInline(admin.TabularInline):
+class SessionInline(TranslationTabularInline):
     model = Session
     extra = 0
     fields = ["title", "slug", "kind", "platform", "room", "starts_at", "ends_at", "capacity", "registrable"]
@@ -42,7 +43,7 @@ class RoomInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(RefreshesAgenda, admin.ModelAdmin):
+class EventAdmin(RefreshesAgenda, TranslationAdmin):
     list_display = ["name", "city", "start_date", "end_date", "registration_opens", "registration_closes"]
     search_fields = ["name", "city"]
     prepopulated_fields = {"slug": ["name"]}
@@ -77,7 +78,7 @@ class DayFilter(admin.SimpleListFilter):
 
 
 @admin.register(Session)
-class SessionAdmin(RefreshesAgenda, admin.ModelAdmin):
+class SessionAdmin(RefreshesAgenda, TranslationAdmin):
     list_display = [
         "title",
         "local_time",
@@ -142,13 +143,13 @@ class SpeakerAdmin(RefreshesAgenda, admin.ModelAdmin):
     search_fields = ["name", "organisation"]
 
 
-class PartnershipInline(admin.TabularInline):
+class PartnershipInline(TranslationTabularInline):
     model = Partnership
     extra = 0
 
 
 @admin.register(Platform)
-class PlatformAdmin(RefreshesAgenda, admin.ModelAdmin):
+class PlatformAdmin(RefreshesAgenda, TranslationAdmin):
     list_display = ["name", "slug", "position", "partnership_count"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [PartnershipInline]
@@ -162,7 +163,7 @@ class PlatformAdmin(RefreshesAgenda, admin.ModelAdmin):
 
 
 @admin.register(Partnership)
-class PartnershipAdmin(RefreshesAgenda, admin.ModelAdmin):
+class PartnershipAdmin(RefreshesAgenda, TranslationAdmin):
     list_display = ["name", "platform", "lead_regions"]
     list_filter = ["platform"]
     search_fields = ["name", "lead_regions"]

@@ -3,6 +3,7 @@ its bookable sessions) is stored with the agenda version it was made from; an or
 bumps that version, so the next request builds afresh instead of waiting for the timeout."""
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 VERSION_KEY = "agenda:version"
 
@@ -21,7 +22,9 @@ def agenda_changed():
 def cached_until_agenda_changes(key, build):
     """build()'s value, at most SEAT_COUNTS_MAX_AGE seconds old and never older than the last
     change to the programme. A hit costs one cache round trip: the value and the version are
-    read together."""
+    read together. Each language has its own copy: pages and forms carry the words of the one
+    they were made in."""
+    key = f"{key}:{translation.get_language()}"
     found = cache.get_many([key, VERSION_KEY])
     version = found.get(VERSION_KEY) or agenda_version()
     cached_version, value = found.get(key, (None, None))

@@ -34,6 +34,9 @@ class Event(models.Model):
     registration_opens = models.DateTimeField(null=True, blank=True, help_text="Empty: open now.")
     registration_closes = models.DateTimeField(null=True, blank=True, help_text="Empty: never closes.")
     description = models.TextField(blank=True)
+    practical_information = models.TextField(
+        blank=True, help_text="Getting there, the venue, badges, Wi-Fi: sent with the reminder before the event."
+    )
     retention_days = models.PositiveIntegerField(
         default=365, help_text="Days after the event before `manage.py anonymise_registrations` anonymises its registrations."
     )

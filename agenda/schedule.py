@@ -4,6 +4,7 @@ import datetime
 import uuid
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 # One namespace for this site, so a session's GUID is the same in every export.
 GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, settings.SITE_URL)
@@ -42,7 +43,7 @@ def frab_event(event, session):
              "public_name": speaker.name, "biography": speaker.bio, "organisation": speaker.organisation}
             for speaker in session.speakers.all()
         ],
-        "links": [{"url": url, "title": "Session page"}],
+        "links": [{"url": url, "title": _("Session page")}],
         "attachments": [],
     }
 

@@ -8,7 +8,8 @@ import segno
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from agenda.calendar import build_calendar
 from agenda.models import Session
@@ -52,6 +53,12 @@ def _session_ids(context):
 
 
 def build_message(email):
+    """The message, in the participant's language and the event's time zone."""
+    with translation.override(email.registration.language):
+        return _build_message(email)
+
+
+def _build_message(email):
     context = email_context(email)
     with timezone.override(context["event"].tz):
         subject = settings.EMAIL_SUBJECT_PREFIX + " ".join(
@@ -71,7 +78,7 @@ def build_message(email):
         message.attach(checkin_qr_code(context["registration"]))
     confirmed = [booking.session for booking in context["bookings"] if booking.status == Booking.Status.CONFIRMED]
     if confirmed and not context["registration"].is_cancelled:
-        ics = build_calendar(context["event"], confirmed, f"{context['event'].name}: my agenda")
+        ics = build_calendar(context["event"], confirmed, my_agenda_name(context["event"]))
         message.attach("my-agenda.ics", ics, "text/calendar")
     return message
 
@@ -84,3 +91,8 @@ def checkin_qr_code(registration):
     image.add_header("Content-ID", "<checkin-qr>")
     image.add_header("Content-Disposition", "inline", filename="check-in-code.png")
     return image
+
+
+def my_agenda_name(event):
+    """The name of a participant's own calendar, in the active language."""
+    return _("%(event)s: my agenda") % {"event": event.name}

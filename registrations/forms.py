@@ -8,8 +8,10 @@ from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from agenda.cache import cached_until_agenda_changes
@@ -21,7 +23,7 @@ ALLOWED_CONTROL_CHARACTERS = {"\t", "\n", "\r"}
 
 def reject_control_characters(value):
     if any(unicodedata.category(char) == "Cc" and char not in ALLOWED_CONTROL_CHARACTERS for char in value):
-        raise ValidationError("Please remove the invisible control characters from this text.")
+        raise ValidationError(_("Please remove the invisible control characters from this text."))
 
 
 def bookable_sessions(event):
@@ -58,8 +60,14 @@ class CachedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
         return chosen
 
 
-COUNTRY_CHOICES = [("", "Choose a country"), *((code, str(name)) for code, name in countries)]
-COUNTRY_CODES = {code for code, _ in COUNTRY_CHOICES if code}
+COUNTRY_CODES = {code for code, _name in countries}
+
+
+@functools.cache
+def country_choices_in(language):
+    """The countries named and sorted in one language (django-countries translates them)."""
+    with translation.override(language):
+        return [("", _("Choose a country")), *((code, str(name)) for code, name in countries)]
 
 
 class CountryChoiceField(forms.ChoiceField):
@@ -67,7 +75,7 @@ class CountryChoiceField(forms.ChoiceField):
     (the sign-up POST is the app's hottest path)."""
 
     def __init__(self, **kwargs):
-        super().__init__(choices=lambda: COUNTRY_CHOICES, **kwargs)
+        super().__init__(choices=lambda: country_choices_in(translation.get_language()), **kwargs)
 
     def valid_value(self, value):
         return value in COUNTRY_CODES
@@ -81,9 +89,9 @@ def describe_session(session):
         parts.append(session.room.name)
     if session.seats_left is not None:
         parts.append(
-            f"{session.seats_left} of {session.seat_limit} seats left"
+            _("%(left)s of %(seats)s seats left") % {"left": session.seats_left, "seats": session.seat_limit}
             if session.seats_left
-            else "Full: tick to join the waitlist"
+            else _("Full: tick to join the waitlist")
         )
     return ", ".join(parts)
 
@@ -119,19 +127,20 @@ class SessionChoiceMixin:
                 self.sessions_by_pk.values(), key=lambda session: timezone.localtime(session.starts_at).date()
             )
             return [
-                (f"{day:%A %d %B %Y}", [(session.pk, describe_session(session)) for session in sessions])
+                (formats.date_format(day, "l j F Y"), [(session.pk, describe_session(session)) for session in sessions])
                 for day, sessions in by_day
             ]
 
         self.fields["sessions"] = SessionChoiceField(
             bookable_ids=self.sessions_by_pk,
-            label="Sessions",
+            label=_("Sessions"),
             required=False,
             coerce=int,
             choices=choices_by_day,
             widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
-            help_text=f"Times are {event.time_zone} time. A full session puts you on its waitlist.",
-            error_messages={"invalid_choice": "That session cannot be booked. Please choose from the list."},
+            help_text=_("Times are %(time_zone)s time. A full session puts you on its waitlist.")
+            % {"time_zone": event.time_zone},
+            error_messages={"invalid_choice": _("That session cannot be booked. Please choose from the list.")},
         )
 
     def sessions_by_day(self):
@@ -147,7 +156,8 @@ class SessionChoiceMixin:
         for earlier, later in itertools.combinations(chosen, 2):
             if earlier.overlaps(later):
                 raise ValidationError(
-                    f"“{earlier.title}” and “{later.title}” take place at the same time: please choose one."
+                    _("“%(earlier)s” and “%(later)s” take place at the same time: please choose one.")
+                    % {"earlier": earlier.title, "later": later.title}
                 )
         return chosen
 
@@ -157,26 +167,29 @@ class RegistrationForm(SessionChoiceMixin, forms.ModelForm):
         queryset=Platform.objects.all(),
         cache_key="choices:platforms",
         widget=forms.CheckboxSelectMultiple,
-        label="Thematic platforms",
-        help_text="The platforms you belong to or work with: one or more.",
-        error_messages={"required": "Please choose at least one platform."},
+        label=gettext_lazy("Thematic platforms"),
+        help_text=gettext_lazy("The platforms you belong to or work with: one or more."),
+        error_messages={"required": gettext_lazy("Please choose at least one platform.")},
     )
     partnerships = CachedModelMultipleChoiceField(
         queryset=Partnership.objects.select_related("platform"),
         cache_key="choices:partnerships",
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="Partnerships (optional)",
-        help_text="The interregional partnerships you take part in.",
+        label=gettext_lazy("Partnerships (optional)"),
+        help_text=gettext_lazy("The interregional partnerships you take part in."),
     )
     country = CountryChoiceField(
-        label="Country", error_messages={"invalid_choice": "Please choose a country from the list."}
+        label=gettext_lazy("Country"),
+        error_messages={"invalid_choice": gettext_lazy("Please choose a country from the list.")},
     )
     consent = forms.BooleanField(
         required=True,
-        error_messages={"required": "We can only register you if you agree to the privacy notice."},
+        error_messages={"required": gettext_lazy("We can only register you if you agree to the privacy notice.")},
     )
-    listed = forms.BooleanField(required=False, label="Show my name and organisation in the list of participants.")
+    listed = forms.BooleanField(
+        required=False, label=gettext_lazy("Show my name and organisation in the list of participants.")
+    )
 
     class Meta:
         model = Registration
@@ -194,15 +207,15 @@ class RegistrationForm(SessionChoiceMixin, forms.ModelForm):
             "accessibility_needs",
         ]
         labels = {
-            "email": "Email address",
-            "region": "Region",
-            "stakeholder_type": "You are",
-            "dietary_needs": "Dietary needs (optional)",
-            "accessibility_needs": "Accessibility needs (optional)",
+            "email": gettext_lazy("Email address"),
+            "region": gettext_lazy("Region"),
+            "stakeholder_type": gettext_lazy("You are"),
+            "dietary_needs": gettext_lazy("Dietary needs (optional)"),
+            "accessibility_needs": gettext_lazy("Accessibility needs (optional)"),
         }
         help_texts = {
-            "email": "Your confirmation and your private link go here.",
-            "region": "e.g. Basque Country, Tuscany, Lapland.",
+            "email": gettext_lazy("Your confirmation and your private link go here."),
+            "region": gettext_lazy("e.g. Basque Country, Tuscany, Lapland."),
         }
         widgets = {"stakeholder_type": forms.RadioSelect}
 
@@ -217,7 +230,7 @@ class RegistrationForm(SessionChoiceMixin, forms.ModelForm):
         # Radio buttons need no "---------" choice: none ticked already means "not chosen".
         self.fields["stakeholder_type"].choices = Registration.StakeholderType.choices
         self.fields["consent"].label = format_html(
-            'I agree that the organisers process my personal data to run the event, as the <a href="{}">privacy notice</a> says.',
+            _('I agree that the organisers process my personal data to run the event, as the <a href="{}">privacy notice</a> says.'),
             reverse("registrations:privacy", args=[event.slug]),
         )
         self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
@@ -233,18 +246,18 @@ class RegistrationForm(SessionChoiceMixin, forms.ModelForm):
         helper.disable_csrf = True
         helper.layout = Layout(
             Fieldset(
-                "About you",
+                _("About you"),
                 Div(Div("first_name", css_class="col-md-6"), Div("last_name", css_class="col-md-6"), css_class="row"),
                 Field("email", autocomplete="email"),
                 "organisation",
                 Div(Div("country", css_class="col-md-6"), Div("region", css_class="col-md-6"), css_class="row"),
                 "stakeholder_type",
             ),
-            Fieldset("Platforms", "platforms", "partnerships"),
-            Fieldset("Sessions", Field("sessions", template="registrations/session_choices.html")),
-            Fieldset("Anything we should know", "dietary_needs", "accessibility_needs"),
-            Fieldset("Your data", "consent", "listed"),
-            Submit("submit", "Register", css_class="btn-lg"),
+            Fieldset(_("Platforms"), "platforms", "partnerships"),
+            Fieldset(_("Sessions"), Field("sessions", template="registrations/session_choices.html")),
+            Fieldset(_("Anything we should know"), "dietary_needs", "accessibility_needs"),
+            Fieldset(_("Your data"), "consent", "listed"),
+            Submit("submit", _("Register"), css_class="btn-lg"),
         )
         return helper
 
@@ -271,17 +284,17 @@ class ChangeSessionsForm(SessionChoiceMixin, forms.Form):
         self.helper.attrs = {"novalidate": ""}
         self.helper.layout = Layout(
             Field("sessions", template="registrations/session_choices.html"),
-            Submit("submit", "Save my sessions"),
+            Submit("submit", _("Save my sessions")),
         )
 
 
 class LinkRequestForm(forms.Form):
-    email = forms.EmailField(label="Email address you registered with", max_length=254)
+    email = forms.EmailField(label=gettext_lazy("Email address you registered with"), max_length=254)
 
     def __init__(self, event, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_action = reverse("registrations:request_link", args=[event.slug])
         self.helper.attrs = {"novalidate": ""}
-        self.helper.layout = Layout(Field("email", autocomplete="email"), Submit("submit", "Send me my link"))
+        self.helper.layout = Layout(Field("email", autocomplete="email"), Submit("submit", _("Send me my link")))
 

@@ -4,11 +4,13 @@ Writes that touch several rows live in services.py, not here.
 """
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Case, Count, OuterRef, Q, Subquery, When
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from agenda.models import Event, Partnership, Platform, Session
@@ -33,23 +35,23 @@ class RegistrationQuerySet(models.QuerySet):
 
 class Registration(models.Model):
     class StakeholderType(models.TextChoices):
-        PUBLIC_AUTHORITY = "public_authority", "Public authority or policy-maker"
-        RESEARCH = "research", "Research and academia"
-        BUSINESS = "business", "Business and industry"
-        CIVIL_SOCIETY = "civil_society", "Civil society"
-        OTHER = "other", "Other"
+        PUBLIC_AUTHORITY = "public_authority", _("Public authority or policy-maker")
+        RESEARCH = "research", _("Research and academia")
+        BUSINESS = "business", _("Business and industry")
+        CIVIL_SOCIETY = "civil_society", _("Civil society")
+        OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Registered"
-        CANCELLED = "cancelled", "Cancelled"
+        ACTIVE = "active", _("Registered")
+        CANCELLED = "cancelled", _("Cancelled")
 
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="registrations")
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
-    email = models.EmailField(max_length=254)
-    organisation = models.CharField(max_length=200)
-    country = CountryField()
-    region = models.CharField(max_length=120, blank=True)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    email = models.EmailField(_("email address"), max_length=254)
+    organisation = models.CharField(_("organisation"), max_length=200)
+    country = CountryField(_("country"))
+    region = models.CharField(_("region"), max_length=120, blank=True)
     stakeholder_type = models.CharField(max_length=30, choices=StakeholderType.choices)
     platforms = models.ManyToManyField(Platform, related_name="registrations")
     partnerships = models.ManyToManyField(Partnership, blank=True, related_name="registrations")
@@ -64,6 +66,12 @@ class Registration(models.Model):
     checkin_code = models.CharField(max_length=16, unique=True, default=new_checkin_code, editable=False)
     checked_in_at = models.DateTimeField(null=True, blank=True)
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The language of the sign-up page, changeable on the private page: every email, calendar
+    # and document for this person is in it.
+    language = models.CharField(
+        _("language"),
+        max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE, db_default=settings.LANGUAGE_CODE
+    )
     # A hash of the browser cookie the sign-up came with: that browser submitting the same
     # address again (a double click, the back button) is shown its own places, anyone else
     # what a newcomer would get (services.register).
@@ -131,9 +139,9 @@ class Booking(models.Model):
     """One registration's place in one session: a seat, a waitlist place, or a cancelled one."""
 
     class Status(models.TextChoices):
-        CONFIRMED = "confirmed", "Confirmed"
-        WAITLISTED = "waitlisted", "Waitlisted"
-        CANCELLED = "cancelled", "Cancelled"
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITLISTED = "waitlisted", _("Waitlisted")
+        CANCELLED = "cancelled", _("Cancelled")
 
     registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="bookings")
     session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="bookings")

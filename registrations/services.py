@@ -410,6 +410,11 @@ def _promote(locked_session):
     return promoted
 
 
+def set_language(registration, language):
+    """The language every later email, calendar and document for this person is written in."""
+    Registration.objects.filter(pk=registration.pk).update(language=language, updated_at=timezone.now())
+
+
 @transaction.atomic
 def check_in(registration):
     """Marks the participant as arrived, once. Returns (registration, first_time)."""

@@ -10,6 +10,8 @@ from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.utils import formats
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agenda.decorators import event_view
@@ -48,11 +50,11 @@ def attendees_csv(request, event):
     if slug := request.GET.get("session"):
         session = event.sessions.filter(slug=slug).first()
         if session is None:
-            return HttpResponseBadRequest(f"No session {slug!r} in this event.", content_type="text/plain")
+            return HttpResponseBadRequest(_("No session %(slug)r in this event.") % {"slug": slug}, content_type="text/plain")
     if slug := request.GET.get("platform"):
         platform = Platform.objects.filter(slug=slug).first()
         if platform is None:
-            return HttpResponseBadRequest(f"No platform {slug!r}.", content_type="text/plain")
+            return HttpResponseBadRequest(_("No platform %(slug)r.") % {"slug": slug}, content_type="text/plain")
     status = request.GET.get("status") or None
     if status not in (None, *Booking.Status.values):
         return HttpResponseBadRequest("status is confirmed, waitlisted or cancelled.", content_type="text/plain")
@@ -123,15 +125,13 @@ def check_in(request, event, registration_id):
     registration = get_object_or_404(Registration, event=event, pk=registration_id)
     back = redirect(f"{reverse('registrations:checkin', args=[event.slug])}?q={registration.checkin_code}")
     if registration.is_cancelled:
-        messages.error(request, f"{registration.full_name} cancelled their registration: not checked in.")
+        messages.error(request, _("%(name)s cancelled their registration: not checked in.") % {"name": registration.full_name})
         return back
     registration, first_time = services.check_in(registration)
     if first_time:
-        messages.success(request, f"{registration.full_name} is checked in.")
+        messages.success(request, _("%(name)s is checked in.") % {"name": registration.full_name})
     else:
-        messages.warning(
-            request,
-            f"{registration.full_name} was already checked in at "
-            f"{registration.checked_in_at.astimezone(event.tz):%H:%M on %d %B}.",
-        )
+        arrived = registration.checked_in_at.astimezone(event.tz)
+        messages.warning(request, _("%(name)s was already checked in at %(time)s on %(day)s.") % {
+            "name": registration.full_name, "time": f"{arrived:%H:%M}", "day": formats.date_format(arrived, "j F")})
     return back

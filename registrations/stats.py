@@ -1,6 +1,7 @@
 """The organisers' numbers for the staff page: each a list of (label, count) plus bar widths."""
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
+from django.utils.translation import gettext as _
 from django_countries import countries
 
 from agenda.models import Platform
@@ -35,14 +36,14 @@ def event_numbers(event, sessions):
     return {
         "total": active.count(),
         "charts": [
-            ("Registrations by platform", bars(list(by_platform)), ""),
+            (_("Registrations by platform"), bars(list(by_platform)), ""),
             (
-                "Registrations by kind of stakeholder",
+                _("Registrations by kind of stakeholder"),
                 bars([(label, by_stakeholder.get(value, 0)) for value, label in Registration.StakeholderType.choices]),
                 "",
             ),
-            ("Registrations by country", bars([(countries.name(code), total) for code, total in by_country]), ""),
-            ("Seats taken, per session", bars(fill, maximum=100), "%"),
-            ("Registrations per day", bars([(f"{day:%Y-%m-%d}", total) for day, total in per_day]), ""),
+            (_("Registrations by country"), bars([(countries.name(code), total) for code, total in by_country]), ""),
+            (_("Seats taken, per session"), bars(fill, maximum=100), "%"),
+            (_("Registrations per day"), bars([(f"{day:%Y-%m-%d}", total) for day, total in per_day]), ""),
         ],
     }

@@ -26,6 +26,7 @@ urlpatterns = [
     path("register/link/", views.request_link, name="request_link"),
     path("registration/<token:token>/", views.manage, name="manage"),
     path("registration/<token:token>/sessions/", views.change_sessions, name="change_sessions"),
+    path("registration/<token:token>/language/", views.change_language, name="change_language"),
     path("registration/<token:token>/cancel/", views.cancel_registration, name="cancel"),
     path("registration/<token:token>/cancel/<int:booking_id>/", views.cancel_booking, name="cancel_booking"),
     path("registration/<token:token>/agenda.ics", views.my_agenda_ics, name="my_agenda_ics"),

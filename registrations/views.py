@@ -9,6 +9,8 @@ from django.core.signing import BadSignature
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -16,6 +18,7 @@ from agenda.cache import cached_until_agenda_changes
 from agenda.calendar import build_calendar
 from agenda.decorators import event_view
 from registrations import ratelimit, services
+from registrations.emails import my_agenda_name
 from registrations.forms import ChangeSessionsForm, LinkRequestForm, RegistrationForm, bookable_sessions
 from registrations.models import Booking, Registration
 
@@ -81,7 +84,7 @@ def register(request, event):
             browser = browser_cookie(request)
             _registration, _created, places = services.register(
                 event,
-                details=form.details(),
+                details={**form.details(), "language": translation.get_language()},
                 platforms=data["platforms"],
                 partnerships=data["partnerships"],
                 sessions=data["sessions"],
@@ -189,8 +192,26 @@ def change_sessions(request, event, token):
     if not form.is_valid():
         return render_manage(request, event, registration, form)
     services.change_sessions(registration, form.cleaned_data["sessions"])
-    messages.success(request, "Your sessions are saved. An email with the details is on its way.")
+    messages.success(request, _("Your sessions are saved. An email with the details is on its way."))
     return redirect(registration)
+
+
+@never_cache
+@require_POST
+@event_view
+def change_language(request, event, token):
+    """The language of the participant's emails, calendars and documents; the page follows."""
+    registration = active_registration(event, token)
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        messages.error(request, _("Please choose one of the languages offered."))
+        return redirect(registration)
+    services.set_language(registration, language)
+    with translation.override(language):
+        messages.success(request, _("From now on we will write to you in this language."))
+    response = redirect(registration)
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
+    return response
 
 
 @never_cache
@@ -202,7 +223,7 @@ def cancel_booking(request, event, token, booking_id):
     )
     if request.method == "POST":
         services.cancel_booking(booking)
-        messages.success(request, f"You have given up your place in “{booking.session.title}”.")
+        messages.success(request, _("You have given up your place in “%(session)s”.") % {"session": booking.session.title})
         return redirect(registration)
     return render(
         request, "registrations/cancel_booking.html", {"event": event, "registration": registration, "booking": booking}
@@ -223,9 +244,9 @@ def cancel_registration(request, event, token):
 def my_agenda_ics(request, event, token):
     registration = active_registration(event, token)
     sessions = [booking.session for booking in registration.bookings.live().filter(status=Booking.Status.CONFIRMED)]
-    response = HttpResponse(
-        build_calendar(event, sessions, f"{event.name}: my agenda"), content_type="text/calendar; charset=utf-8"
-    )
+    with translation.override(registration.language):  # a calendar of theirs, in their language
+        calendar = build_calendar(event, sessions, my_agenda_name(event))
+    response = HttpResponse(calendar, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="my-agenda.ics"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -51,6 +51,7 @@ else:
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before the admin, as django-modeltranslation asks
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -71,6 +72,9 @@ MIDDLEWARE = [
     "s3days.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The page's language: the django_language cookie (set at /i18n/setlang/), else the
+    # browser's Accept-Language, else English.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -105,6 +109,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -211,6 +216,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# The host's languages. Django's own catalogs serve its strings in each; ours are in locale/.
+LANGUAGES = [("en", "English"), ("es", "Spanish"), ("eu", "Basque")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Content (event, platforms, sessions...) in each language, the English text where one is empty.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 # Stored times are UTC. Public pages show each event in its own time zone; this one is what the
 # admin forms read and write in.
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Madrid")

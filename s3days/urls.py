@@ -11,6 +11,9 @@ admin.site.site_title = "S3 Platform Days admin"
 urlpatterns = [
     path("", agenda_views.event_list, name="event_list"),
     path("admin/", admin.site.urls),
+    # /i18n/setlang/: Django's set_language view, behind every page's language switcher. URLs
+    # themselves carry no language: the cookie, else the browser's Accept-Language, decides.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", site_views.healthz, name="healthz"),
     path("<slug:event_slug>/", include("agenda.urls")),
     path("<slug:event_slug>/", include("registrations.urls")),

@@ -164,7 +164,7 @@ def test_raising_a_capacity_in_the_admin_confirms_the_waitlist_in_order(client):
     local = session.starts_at.astimezone(session.event.tz)
     end = session.ends_at.astimezone(session.event.tz)
     response = client.post(reverse("admin:agenda_session_change", args=[session.pk]), {
-        "event": session.event_id, "title": session.title, "slug": session.slug, "kind": session.kind,
+        "event": session.event_id, "title_en": session.title, "slug": session.slug, "kind": session.kind,
         "room": session.room_id, "starts_at_0": f"{local:%Y-%m-%d}", "starts_at_1": f"{local:%H:%M}",
         "ends_at_0": f"{end:%Y-%m-%d}", "ends_at_1": f"{end:%H:%M}", "capacity": "2", "registrable": "on",
     }, follow=True)

@@ -172,16 +172,18 @@ def organiser_client(client):
 
 
 def session_form(event, session, **changes):
-    """What the admin's session form posts, for `session` as it is, with `changes`."""
+    """What the admin's session form posts, for `session` as it is, with `changes` (the English
+    title and description are title_en and description_en, beside their translations)."""
     local_start, local_end = session.starts_at.astimezone(event.tz), session.ends_at.astimezone(event.tz)
     data = {
-        "event": event.pk, "title": session.title, "slug": session.slug, "kind": session.kind,
+        "event": event.pk, "title_en": session.title, "slug": session.slug, "kind": session.kind,
         "platform": session.platform_id or "", "room": session.room_id or "",
         "starts_at_0": f"{local_start:%Y-%m-%d}", "starts_at_1": f"{local_start:%H:%M}",
         "ends_at_0": f"{local_end:%Y-%m-%d}", "ends_at_1": f"{local_end:%H:%M}", "capacity": session.capacity or "",
-        "registrable": "on" if session.registrable else "", "description": session.description,
+        "registrable": "on" if session.registrable else "", "description_en": session.description,
     }
-    data.update(changes)
+    translated = {"title", "description"}
+    data.update({f"{name}_en" if name in translated else name: value for name, value in changes.items()})
     return data
 
 

@@ -210,6 +210,7 @@ def test_send_pending_emails_now_sends_what_is_left(seeded, smtp):
 def test_a_hung_broker_costs_a_sign_up_at_most_a_few_hundred_ms_and_its_emails_go_out_when_it_is_back(
         seeded, smtp, worker, settings):
     energy = seeded.sessions.get(slug="energy-meeting")
+    sign_up(seeded, [energy], "warm-up@example.org")  # what a first request costs anyway
     with socket.socket() as silent:  # accepts connections, never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(100)
@@ -217,11 +218,11 @@ def test_a_hung_broker_costs_a_sign_up_at_most_a_few_hundred_ms_and_its_emails_g
         took = [sign_up(seeded, [energy], f"person{number}@example.org") for number in range(5)]
     # The first waits BROKER_PUBLISH_TIMEOUT (0.3 s); the next ones skip the broker.
     assert max(took) < settings.BROKER_PUBLISH_TIMEOUT + 0.4 and sum(took[1:]) < 1, took
-    assert list(OutgoingEmail.objects.values_list("status", flat=True)) == ["queued"] * 5
+    assert OutgoingEmail.objects.filter(status="queued").count() == 5
     use_broker(REDIS)
     assert len(outbox.requeue_stale()) == 5  # due at once, breaker or not
-    assert wait_until(lambda: OutgoingEmail.objects.filter(status="sent").count() == 5)
-    assert sorted(message["To"] for message in smtp.messages) == [f"person{number}@example.org" for number in range(5)]
+    assert wait_until(lambda: OutgoingEmail.objects.filter(status="sent").count() == 6)
+    assert sorted(message["To"] for message in smtp.messages)[:5] == [f"person{number}@example.org" for number in range(5)]
 
 
 def test_a_database_error_while_building_the_message_is_retried_not_failed_for_good(seeded, smtp, monkeypatch):

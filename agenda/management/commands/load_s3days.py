@@ -8,20 +8,40 @@ import datetime
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import translation
 
-from agenda import seed_2018
+from agenda import seed_2018, seed_2018_es, seed_2018_eu
 from agenda.models import Event, Partnership, Platform, Room, Session
+
+TRANSLATIONS = {"es": seed_2018_es.TEXTS, "eu": seed_2018_eu.TEXTS}
+
+
+def in_every_language(**fields):
+    """The fields, plus their Spanish and Basque versions (name_es, name_eu...) where the seed
+    has them; the English text stays the field's own (and its name_en)."""
+    translated = {}
+    for name, text in fields.items():
+        translated[f"{name}_en"] = text
+        for language, texts in TRANSLATIONS.items():
+            if text in texts:
+                translated[f"{name}_{language}"] = texts[text]
+    return {**fields, **translated}
 
 
 class Command(BaseCommand):
     help = "Loads the Smart Specialisation Thematic Platform Days 2018 (Bilbao) without overwriting edits."
 
     @transaction.atomic
+    @translation.override("en")  # the seed's own texts are English
     def handle(self, *args, **options):
         self.created = 0
         platforms = {fields["slug"]: self.load_platform(fields) for fields in seed_2018.PLATFORMS}
         event_fields = dict(seed_2018.EVENT)
-        event, event_created = Event.objects.get_or_create(slug=event_fields.pop("slug"), defaults=event_fields)
+        slug = event_fields.pop("slug")
+        texts = {name: event_fields.pop(name) for name in ("name", "short_name", "venue", "description")}
+        event, event_created = Event.objects.get_or_create(
+            slug=slug, defaults={**event_fields, **in_every_language(**texts)}
+        )
         if event_created:
             self.created += 1
             self.load_programme(event, platforms)
@@ -31,11 +51,14 @@ class Command(BaseCommand):
 
     def load_platform(self, fields):
         fields = dict(fields)
-        platform, created = Platform.objects.get_or_create(slug=fields.pop("slug"), defaults=fields)
+        slug, position = fields.pop("slug"), fields.pop("position")
+        platform, created = Platform.objects.get_or_create(
+            slug=slug, defaults={"position": position, **in_every_language(**fields)}
+        )
         if created:
             self.created += 1
             for name, lead_regions in seed_2018.PARTNERSHIPS[platform.slug]:
-                Partnership.objects.create(platform=platform, name=name, lead_regions=lead_regions)
+                Partnership.objects.create(platform=platform, lead_regions=lead_regions, **in_every_language(name=name))
                 self.created += 1
         return platform
 
@@ -46,13 +69,12 @@ class Command(BaseCommand):
             Session.objects.create(
                 event=event,
                 slug=slug,
-                title=title,
                 kind=kind,
                 platform=platforms[platform] if platform else None,
                 room=rooms[room],
                 starts_at=datetime.datetime.combine(day, start, tzinfo=event.tz),
                 ends_at=datetime.datetime.combine(day, end, tzinfo=event.tz),
                 registrable=registrable,
-                description=description,
+                **in_every_language(title=title, description=description),
             )
             self.created += 1

@@ -1,0 +1,2 @@
+"""Basque texts of the 2018 seed: {English text in seed_2018.py: its Basque version}."""
+TEXTS = {}
