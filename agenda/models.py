@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def validate_time_zone(name):
@@ -157,12 +158,12 @@ class SessionQuerySet(models.QuerySet):
 
 class Session(models.Model):
     class Kind(models.TextChoices):
-        JOINT_CONFERENCE = "joint_conference", "Joint conference"
-        PLATFORM_MEETING = "platform_meeting", "Platform meeting"
-        PARTNERSHIP_MEETING = "partnership_meeting", "Partnership meeting"
-        PLENARY = "plenary", "Plenary"
-        BREAK = "break", "Break"
-        NETWORKING = "networking", "Networking"
+        JOINT_CONFERENCE = "joint_conference", _("Joint conference")
+        PLATFORM_MEETING = "platform_meeting", _("Platform meeting")
+        PARTNERSHIP_MEETING = "partnership_meeting", _("Partnership meeting")
+        PLENARY = "plenary", _("Plenary")
+        BREAK = "break", _("Break")
+        NETWORKING = "networking", _("Networking")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sessions")
     title = models.CharField(max_length=200)

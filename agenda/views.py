@@ -3,6 +3,7 @@ import hashlib
 
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.backends.utils import csrf_input
 from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response
 from django.utils.http import quote_etag
@@ -52,7 +53,7 @@ def agenda(request, event_slug):
     # cache round trip and no query.
     if request.GET.get("platform") or request.GET.get("day"):
         return filtered_agenda(request, event_slug)
-    return HttpResponse(agenda_page(request, event_slug))
+    return HttpResponse(with_csrf_token(request, agenda_page(request, event_slug)))
 
 
 @event_view
@@ -64,7 +65,13 @@ def filtered_agenda(request, event):
         raise Http404("No such platform.")
     if day and day not in {event_day.isoformat() for event_day in event.days}:
         raise Http404("Not a day of this event.")
-    return HttpResponse(agenda_page(request, event.slug, platform_slug, day))
+    return HttpResponse(with_csrf_token(request, agenda_page(request, event.slug, platform_slug, day)))
+
+
+def with_csrf_token(request, html):
+    """The cached page is the same for everyone; the language switcher's form needs this
+    visitor's CSRF token, which base.html leaves a marker for."""
+    return html.replace("<!-- csrf_token -->", str(csrf_input(request)), 1)
 
 
 def platform_slugs():

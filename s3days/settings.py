@@ -216,8 +216,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
-# The host's languages. Django's own catalogs serve its strings in each; ours are in locale/.
-LANGUAGES = [("en", "English"), ("es", "Spanish"), ("eu", "Basque")]
+# The host's languages, each named in itself (the switcher shows these names in every
+# language; Django's own list calls Basque "Basque"). Django's catalogs serve its strings in
+# each; ours are in locale/.
+LANGUAGES = [("en", "English"), ("es", "Español"), ("eu", "Euskara")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Content (event, platforms, sessions...) in each language, the English text where one is empty.
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
