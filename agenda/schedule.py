@@ -73,7 +73,8 @@ def frab_schedule(event, sessions):
             "version": version.strftime("%Y-%m-%d %H:%M:%S") if version else "empty",
             "base_url": settings.SITE_URL + "/",
             "conference": {
-                "acronym": event.slug,
+                # The schema allows no hyphen past the first letter: s3_platform_days_2018.
+                "acronym": event.slug.replace("-", "_"),
                 "title": event.name,
                 "start": event.start_date.isoformat(),
                 "end": event.end_date.isoformat(),
