@@ -4,6 +4,8 @@ import zoneinfo
 from django.contrib import admin
 from django.db import transaction
 from django.db.models import Count
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from agenda.cache import agenda_changed
@@ -53,14 +55,14 @@ class EventAdmin(RefreshesAgenda, TranslationAdmin):
 class DayFilter(admin.SimpleListFilter):
     """Sessions by the day they start on, as the event's own clock reads it."""
 
-    title = "day"
+    title = _("day")
     parameter_name = "day"
 
     def lookups(self, request, model_admin):
         days = set()
         for starts_at, time_zone in Session.objects.values_list("starts_at", "event__time_zone"):
             days.add(starts_at.astimezone(zoneinfo.ZoneInfo(time_zone)).date())
-        return [(day.isoformat(), day.strftime("%a %d %b %Y")) for day in sorted(days)]
+        return [(day.isoformat(), formats.date_format(day, "D j M Y")) for day in sorted(days)]
 
     def queryset(self, request, queryset):
         if not self.value():
@@ -100,24 +102,24 @@ class SessionAdmin(RefreshesAgenda, TranslationAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_seat_counts()
 
-    @admin.display(description="time (event's zone)", ordering="starts_at")
+    @admin.display(description=_("time (event's zone)"), ordering="starts_at")
     def local_time(self, session):
         starts, ends = session.starts_at.astimezone(session.event.tz), session.ends_at.astimezone(session.event.tz)
         return f"{starts:%a %d %b %H:%M}-{ends:%H:%M} {starts.tzname()}"
 
-    @admin.display(description="capacity")
+    @admin.display(description=_("capacity"))
     def seat_limit_display(self, session):
-        return "no limit" if session.seat_limit is None else session.seat_limit
+        return _("no limit") if session.seat_limit is None else session.seat_limit
 
-    @admin.display(description="confirmed", ordering="confirmed_count")
+    @admin.display(description=_("confirmed"), ordering="confirmed_count")
     def confirmed(self, session):
         return session.confirmed_count
 
-    @admin.display(description="waitlisted", ordering="waitlisted_count")
+    @admin.display(description=_("waitlisted"), ordering="waitlisted_count")
     def waitlisted(self, session):
         return session.waitlisted_count
 
-    @admin.display(description="seats left")
+    @admin.display(description=_("seats left"))
     def seats_left(self, session):
         return "-" if session.seats_left is None else session.seats_left
 
@@ -132,7 +134,7 @@ class RoomAdmin(RefreshesAgenda, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(session_total=Count("sessions"))
 
-    @admin.display(description="sessions", ordering="session_total")
+    @admin.display(description=_("sessions"), ordering="session_total")
     def session_count(self, room):
         return room.session_total
 
@@ -157,7 +159,7 @@ class PlatformAdmin(RefreshesAgenda, TranslationAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(partnership_total=Count("partnerships"))
 
-    @admin.display(description="partnerships", ordering="partnership_total")
+    @admin.display(description=_("partnerships"), ordering="partnership_total")
     def partnership_count(self, platform):
         return platform.partnership_total
 

@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.db.models import Count, Q
-from django.template.defaultfilters import pluralize
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
 
 from agenda.models import Event
 from registrations import exports, outbox, programme_admin, services  # noqa: F401 (programme_admin: see there)
@@ -70,31 +72,31 @@ class RegistrationAdmin(admin.ModelAdmin):
     def has_export_permission(self, request):
         return request.user.has_perm("registrations.export_attendees")
 
-    @admin.action(description="Export the selected registrations as CSV", permissions=["export"])
+    @admin.action(description=gettext_lazy("Export the selected registrations as CSV"), permissions=["export"])
     def export_csv(self, request, queryset):
         # All from one event per file: the times in it are that event's.
         event_ids = list(queryset.order_by().values_list("event_id", flat=True).distinct()[:2])  # not every row
         if len(event_ids) != 1:
-            self.message_user(request, "Select registrations of one event at a time.", messages.ERROR)
+            self.message_user(request, _("Select registrations of one event at a time."), messages.ERROR)
             return None
         event = Event.objects.get(pk=event_ids[0])
         return csv_response(event, queryset, exports.file_name(event, status="selected"))
 
-    @admin.action(description="Resend the confirmation email", permissions=["change"])
+    @admin.action(description=gettext_lazy("Resend the confirmation email"), permissions=["change"])
     def resend_confirmation(self, request, queryset):
         count = services.email_each_active(queryset, OutgoingEmail.Kind.CONFIRMATION)
-        self.message_user(request, f"Confirmation email queued for {services.people(count)}.", messages.SUCCESS)
+        self.message_user(request, _("Confirmation email queued for %(people)s.") % {"people": services.people(count)}, messages.SUCCESS)
 
-    @admin.action(description="Email the private link to the selected participants", permissions=["change"])
+    @admin.action(description=gettext_lazy("Email the private link to the selected participants"), permissions=["change"])
     def email_private_link(self, request, queryset):
         count = services.email_each_active(queryset, OutgoingEmail.Kind.PRIVATE_LINK)
-        self.message_user(request, f"Private link emailed to {services.people(count)}.", messages.SUCCESS)
+        self.message_user(request, _("Private link emailed to %(people)s.") % {"people": services.people(count)}, messages.SUCCESS)
 
-    @admin.action(description="Cancel the selected registrations (frees their seats)", permissions=["change"])
+    @admin.action(description=gettext_lazy("Cancel the selected registrations (frees their seats)"), permissions=["change"])
     def cancel_registrations(self, request, queryset):
         for registration in queryset:
             services.cancel(registration)
-        self.message_user(request, f"Registrations of {services.people(queryset.count())} cancelled.",
+        self.message_user(request, _("Registrations of %(people)s cancelled.") % {"people": services.people(queryset.count())},
                           messages.SUCCESS)
 
     def delete_model(self, request, obj):
@@ -115,11 +117,11 @@ class RegistrationAdmin(admin.ModelAdmin):
             .annotate(confirmed_total=Count("bookings", filter=Q(bookings__status=Booking.Status.CONFIRMED)))
         )
 
-    @admin.display(description="platforms")
+    @admin.display(description=gettext_lazy("platforms"))
     def platform_names(self, registration):
         return ", ".join(platform.name for platform in registration.platforms.all())
 
-    @admin.display(description="confirmed sessions", ordering="confirmed_total")
+    @admin.display(description=gettext_lazy("confirmed sessions"), ordering="confirmed_total")
     def confirmed_sessions(self, registration):
         return registration.confirmed_total
 
@@ -146,13 +148,13 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
         # "change" on the outbox before it became read-only (Registration staff).
         return request.user.has_perm("registrations.change_outgoingemail")
 
-    @admin.action(description="Retry the selected failed emails", permissions=["resend"])
+    @admin.action(description=gettext_lazy("Retry the selected failed emails"), permissions=["resend"])
     def retry(self, request, queryset):
         count = outbox.retry_failed(queryset)
-        self.message_user(request, f"{count} failed email{pluralize(count)} queued again.", messages.SUCCESS)
+        self.message_user(request, ngettext("%(count)d failed email queued again.", "%(count)d failed emails queued again.", count) % {"count": count}, messages.SUCCESS)
 
-    @admin.action(description="Resend the selected emails", permissions=["resend"])
+    @admin.action(description=gettext_lazy("Resend the selected emails"), permissions=["resend"])
     def resend(self, request, queryset):
         count = services.resend_copies(queryset)
-        self.message_user(request, f"Queued a new copy of {count} email{pluralize(count)}.", messages.SUCCESS)
+        self.message_user(request, ngettext("Queued a new copy of %(count)d email.", "Queued a new copy of %(count)d emails.", count) % {"count": count}, messages.SUCCESS)
 

@@ -15,6 +15,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from agenda import admin as agenda_admin
 from agenda.models import Event, Room, Session
@@ -35,10 +37,18 @@ class SessionSeatsForm(forms.ModelForm):
         limit = capacity if capacity is not None else (room.capacity if room else None)
         taken = services.seats_taken(session)  # exact: programme_edit holds the session's lock
         if limit is not None and limit < taken:
-            where = "" if capacity is not None else f" (its room, {room}, has {room.capacity})"
-            self.add_error(
-                "capacity", f"{people(taken)} hold seats in this session, so it needs at least {taken} seats{where}."
-            )
+            values = {"count": taken, "room": room, "room_seats": room.capacity if room else None}
+            if capacity is not None:
+                message = ngettext(
+                    "%(count)d person holds a seat in this session, so it needs at least %(count)d seat.",
+                    "%(count)d people hold seats in this session, so it needs at least %(count)d seats.", taken)
+            else:
+                message = ngettext(
+                    "%(count)d person holds a seat in this session, so it needs at least %(count)d seat (its room, "
+                    "%(room)s, has %(room_seats)d).",
+                    "%(count)d people hold seats in this session, so it needs at least %(count)d seats (its room, "
+                    "%(room)s, has %(room_seats)d).", taken)
+            self.add_error("capacity", message % values)
         return cleaned
 
 
@@ -52,10 +62,11 @@ class RoomSeatsForm(forms.ModelForm):
         for session in self.instance.sessions.filter(capacity__isnull=True).order_by("pk"):
             taken = services.seats_taken(session)
             if taken > capacity:
-                raise forms.ValidationError(
-                    f"“{session}” takes its seats from this room and {people(taken)} hold seats in it, "
-                    f"so the room needs at least {taken}."
-                )
+                raise forms.ValidationError(ngettext(
+                    "“%(session)s” takes its seats from this room and %(count)d person holds a seat in it, so the "
+                    "room needs at least %(count)d.",
+                    "“%(session)s” takes its seats from this room and %(count)d people hold seats in it, so the "
+                    "room needs at least %(count)d.", taken) % {"session": session, "count": taken})
         return capacity
 
 
@@ -87,9 +98,11 @@ class SeatsFollowProgramme:
             self.message_user(request, str(refused), messages.ERROR)
             return redirect(request.get_full_path())
         for session, promoted in edit.promoted.items():
-            self.message_user(request, f"“{session}”: {people(len(promoted))} confirmed from the waitlist.")
+            self.message_user(request, _("“%(session)s”: %(people)s confirmed from the waitlist.") % {
+                "session": session, "people": people(len(promoted))})
         for session, told in edit.moved.items():
-            self.message_user(request, f"“{session}” moved: {people(told)} booked on it will get an email.")
+            self.message_user(request, _("“%(session)s” moved: %(people)s booked on it will get an email.") % {
+                "session": session, "people": people(told)})
         return response
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

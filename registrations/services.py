@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from agenda.models import Session
 from registrations import outbox
@@ -234,13 +235,16 @@ class SeatsTaken(Exception):
 
     def __init__(self, session, taken):
         self.session, self.taken = session, taken
-        super().__init__(
-            f"“{session}”: {people(taken)} hold seats, so it needs at least {taken} seats. Nothing was saved."
-        )
+        super().__init__(ngettext(
+            "“%(session)s”: %(count)d person holds a seat, so it needs at least %(count)d seat. Nothing was saved.",
+            "“%(session)s”: %(count)d people hold seats, so it needs at least %(count)d seats. Nothing was saved.",
+            taken,
+        ) % {"session": session, "count": taken})
 
 
 def people(count):
-    return f"{count} person" if count == 1 else f"{count} people"
+    """"1 person", "3 people", in the active language."""
+    return ngettext("%(count)d person", "%(count)d people", count) % {"count": count}
 
 
 def seats_taken(session):
