@@ -1,5 +1,6 @@
-"""Every public page: valid HTML (Nu Html Checker), no axe-core violation of WCAG 2.1 A and AA,
-usable with the keyboard alone, and no horizontal scrolling on a 360 px wide phone.
+"""Every public page, in English, Spanish and Basque: valid HTML (Nu Html Checker), no axe-core
+violation of WCAG 2.1 A and AA, usable with the keyboard alone, and no horizontal scrolling on a
+360 px wide phone.
 
 axe-core and the Nu checker (vnu-jar) come from npm (package.json; `make install-dev`)."""
 import json
@@ -12,6 +13,7 @@ import urllib.request
 import pytest
 from django.template.loader import render_to_string
 from django.test import Client
+from django.utils import translation
 
 from registrations import services
 from tests.factories import details_for
@@ -54,42 +56,48 @@ def pages(live_server, seeded):
         "cancel a session": f"{base}/registration/{registration.token}/cancel/{booking.pk}/",
         "cancel everything": f"{base}/registration/{registration.token}/cancel/",
         "404": f"{base}/no-such-page/",
-        "403": ("HTML", render_to_string("403.html", {"event": seeded})),
-        "403 csrf": ("HTML", render_to_string("403_csrf.html", {"event": seeded})),
-        "429": ("HTML", render_to_string("429.html", {"event": seeded})),
-        "500": ("HTML", render_to_string("500.html")),
+        "403": ("HTML", "403.html", {"event": seeded}),
+        "403 csrf": ("HTML", "403_csrf.html", {"event": seeded}),
+        "429": ("HTML", "429.html", {"event": seeded}),
+        "500": ("HTML", "500.html", {}),
     }
 
 
-def open_page(page, live_server, target):
-    """Loads a page into Chromium; returns its HTML source as the server sent it."""
+def open_page(page, live_server, target, language):
+    """Loads a page into Chromium (whose Accept-Language asks for `language`); returns its HTML
+    source as the server sent it."""
     if isinstance(target, str):
         response = page.goto(target)
         return response.text()
     kind = target[0]
     if kind == "HTML":
+        with translation.override(language):
+            html = render_to_string(target[1], target[2])
         page.goto(live_server.url + "/healthz")  # same origin, so /static/ resolves
-        page.set_content(target[1])
-        return target[1]
+        page.set_content(html)
+        return html
     if kind == "COOKIE":
         for morsel in target[2].values():
             page.context.add_cookies([{"name": morsel.key, "value": morsel.value, "url": target[1]}])
         return page.goto(target[1]).text()
     # POST: the form sent empty, as a person pressing Register at once would.
     page.goto(target[1])
-    page.get_by_role("button", name="Register").click()
+    page.locator("main [type=submit]").click()
     page.wait_for_load_state()
     return page.content()
 
 
-def test_every_public_page_is_valid_accessible_and_fits_a_phone(browser, live_server, pages, tmp_path):
+@pytest.mark.parametrize("language", ["en", "es", "eu"])
+def test_every_public_page_is_valid_accessible_and_fits_a_phone(browser, live_server, pages, tmp_path, language):
     assert os.path.exists(AXE) and os.path.exists(VNU), "run `make install-dev` (npm install) first"
     # bypass_csp: the test injects axe-core as a script, which our own CSP rightly forbids.
-    context = browser.new_context(viewport={"width": 360, "height": 740}, bypass_csp=True)
+    context = browser.new_context(viewport={"width": 360, "height": 740}, bypass_csp=True, locale=language)
     page = context.new_page()
     problems, sources = [], {}
     for name, target in pages.items():
-        html = open_page(page, live_server, target)
+        html = open_page(page, live_server, target, language)
+        if f'<html lang="{language}"' not in html:
+            problems.append(f"{name}: not in {language} (<html lang> says otherwise)")
         sources[name] = tmp_path / (re.sub(r"\W+", "-", name) + ".html")
         sources[name].write_text(html, encoding="utf-8")
         page.add_script_tag(path=AXE)
