@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy, pgettext
 from django_countries import countries
 
 from agenda.cache import cached_until_agenda_changes
@@ -127,7 +128,8 @@ class SessionChoiceMixin:
                 self.sessions_by_pk.values(), key=lambda session: timezone.localtime(session.starts_at).date()
             )
             return [
-                (formats.date_format(day, "l j F Y"), [(session.pk, describe_session(session)) for session in sessions])
+                (capfirst(formats.date_format(day, pgettext("date format", "l j F Y"))),
+                 [(session.pk, describe_session(session)) for session in sessions])
                 for day, sessions in by_day
             ]
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from agenda.decorators import event_view
@@ -133,5 +134,5 @@ def check_in(request, event, registration_id):
     else:
         arrived = registration.checked_in_at.astimezone(event.tz)
         messages.warning(request, _("%(name)s was already checked in at %(time)s on %(day)s.") % {
-            "name": registration.full_name, "time": f"{arrived:%H:%M}", "day": formats.date_format(arrived, "j F")})
+            "name": registration.full_name, "time": f"{arrived:%H:%M}", "day": formats.date_format(arrived, pgettext("date format", "j F"))})
     return back
