@@ -1,7 +1,6 @@
 """The sign-up form in /<event>/register/: what it offers, what it refuses, what it writes."""
 import datetime
 import re
-from html.parser import HTMLParser
 
 import pytest
 from django.core import mail
@@ -11,6 +10,7 @@ from django.utils import timezone
 from agenda.cache import agenda_version
 from registrations.models import Booking, OutgoingEmail, Registration
 from tests.factories import BookingFactory, EventFactory, RegistrationFactory, SessionFactory
+from tests.html_forms import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -352,40 +352,6 @@ def test_the_sign_up_post_runs_a_fixed_number_of_queries(client, url, seeded, dj
     assert statements.count("INSERT") == 5  # registration, platform, 2 bookings, outbox row
 
 
-class FormValues(HTMLParser):
-    """The values a browser would submit for the first <form method="post"> of a page."""
-
-    def __init__(self, html):
-        super().__init__()
-        self.values, self.select, self.textarea = [], None, None
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "input" and attrs.get("name") and attrs.get("type") not in ("submit", "checkbox", "radio"):
-            self.values.append((attrs["name"], attrs.get("value") or ""))
-        elif tag == "input" and attrs.get("name") and "checked" in attrs:
-            self.values.append((attrs["name"], attrs.get("value", "on")))
-        elif tag == "select":
-            self.select = attrs.get("name")
-        elif tag == "option" and self.select and "selected" in attrs:
-            self.values.append((self.select, attrs.get("value", "")))
-        elif tag == "textarea":
-            self.textarea = attrs.get("name")
-            self.values.append((self.textarea, ""))
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self.select = None
-        elif tag == "textarea":
-            self.textarea = None
-
-    def handle_data(self, data):
-        if self.textarea:
-            name, value = self.values.pop()
-            self.values.append((name, value + data))
-
-
 def test_closing_registration_in_the_admin_shows_at_once_despite_the_cached_event(
     client, url, seeded, django_capture_on_commit_callbacks
 ):
@@ -395,22 +361,15 @@ def test_closing_registration_in_the_admin_shows_at_once_despite_the_cached_even
     organiser = Client()
     organiser.force_login(staff_user("Organisers"))
     change_url = f"/admin/agenda/event/{seeded.pk}/change/"
-    values = dict_of_lists(FormValues(organiser.get(change_url).content.decode()).values)
+    values = form_data(organiser.get(change_url).content.decode(), "event_form")
     yesterday = timezone.localtime(timezone.now() - datetime.timedelta(days=1), seeded.tz)
-    values["registration_closes_0"], values["registration_closes_1"] = [f"{yesterday:%Y-%m-%d}"], ["12:00"]
+    values["registration_closes_0"], values["registration_closes_1"] = f"{yesterday:%Y-%m-%d}", "12:00"
     with django_capture_on_commit_callbacks(execute=True):
         response = organiser.post(change_url, values)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert "Registration is closed" in client.get(url).content.decode()
     assert client.post(url, valid_data(seeded)).status_code == 200
     assert not Registration.objects.exists()
-
-
-def dict_of_lists(pairs):
-    values = {}
-    for name, value in pairs:
-        values.setdefault(name, []).append(value)
-    return values
 
 
 def test_spaces_around_the_email_address_are_dropped(client, url, seeded):
