@@ -26,6 +26,8 @@ install-dev: $(VENV)/.installed-dev
 
 # Serves the 2018 event on http://127.0.0.1:8000 with SQLite, emails printed to the console.
 run: export DEBUG ?= 1
+# Links in emails point where this serves (make run PORT=8090 HOST=0.0.0.0).
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_s3days

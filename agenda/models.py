@@ -22,6 +22,10 @@ def validate_time_zone(name):
 
 
 class Event(models.Model):
+    class DataProtectionLaw(models.TextChoices):
+        EU_INSTITUTIONS = "eu_institutions", _("Regulation (EU) 2018/1725, for EU institutions, bodies and agencies")
+        GDPR = "gdpr", _("Regulation (EU) 2016/679, the General Data Protection Regulation")
+
     name = models.CharField(max_length=200)
     short_name = models.CharField(max_length=80, blank=True)
     slug = models.SlugField(max_length=80, unique=True)
@@ -37,6 +41,21 @@ class Event(models.Model):
     description = models.TextField(blank=True)
     practical_information = models.TextField(
         blank=True, help_text="Getting there, the venue, badges, Wi-Fi: sent with the reminder before the event."
+    )
+    contact_email = models.EmailField(
+        blank=True,
+        help_text="Where participants write to the organisers: every page's footer, the private page, and the "
+        "Reply-To of every email.",
+    )
+    controller = models.CharField(
+        max_length=300, blank=True,
+        help_text="Who decides why and how participants' personal data is processed, as the privacy notice names "
+        "it. Empty: the host.",
+    )
+    dpo_email = models.EmailField("DPO email", blank=True, help_text="The data protection officer's address.")
+    data_protection_law = models.CharField(
+        max_length=20, choices=DataProtectionLaw.choices, default=DataProtectionLaw.EU_INSTITUTIONS,
+        help_text="The law the privacy notice cites, and the authority it names for complaints.",
     )
     retention_days = models.PositiveIntegerField(
         default=365, help_text="Days after the event before `manage.py anonymise_registrations` anonymises its registrations."

@@ -13,6 +13,11 @@ EVENT = {
     "co_host": "Basque Country",
     "city": "Bilbao, Spain",
     "venue": "Euskalduna Conference Centre",
+    # Not published: organisers change these in the admin. The DPO is the Commission's own.
+    "contact_email": "s3-platform-days@example.org",
+    "controller": "European Commission, Joint Research Centre (JRC)",
+    "dpo_email": "data-protection-officer@ec.europa.eu",
+    "data_protection_law": "eu_institutions",
     "time_zone": "Europe/Madrid",
     "start_date": datetime.date(2018, 11, 27),
     "end_date": datetime.date(2018, 11, 28),

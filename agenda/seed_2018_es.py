@@ -8,6 +8,7 @@ TEXTS = {
     "European Commission, Joint Research Centre (JRC), S3 Platform": (
         "Comisión Europea, Centro Común de Investigación (JRC), Plataforma S3"
     ),
+    "European Commission, Joint Research Centre (JRC)": "Comisión Europea, Centro Común de Investigación (JRC)",
     "Basque Country": "País Vasco",
     "Bilbao, Spain": "Bilbao, España",
     "Euskalduna Conference Centre": "Palacio Euskalduna",

@@ -6,6 +6,7 @@ TEXTS = {
     "European Commission, Joint Research Centre (JRC), S3 Platform": (
         "Europako Batzordea, Ikerketa Zentro Bateratua (JRC), S3 Plataforma"
     ),
+    "European Commission, Joint Research Centre (JRC)": "Europako Batzordea, Ikerketa Zentro Bateratua (JRC)",
     "Basque Country": "Euskadi",
     "Bilbao, Spain": "Bilbo, Espainia",
     "Euskalduna Conference Centre": "Euskalduna Jauregia",

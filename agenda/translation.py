@@ -8,7 +8,7 @@ from agenda.models import Event, Partnership, Platform, Session
 
 @register(Event)
 class EventTranslation(TranslationOptions):
-    fields = ("name", "short_name", "host", "co_host", "city", "venue", "description", "practical_information")
+    fields = ("name", "short_name", "host", "co_host", "city", "venue", "description", "practical_information", "controller")
 
 
 @register(Platform)

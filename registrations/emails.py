@@ -72,6 +72,8 @@ def _build_message(email):
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to_address],
         headers={"X-S3days-Outbox-Id": str(email.pk)},
+        # Participants answer the organisers, not the no-reply sender.
+        reply_to=[context["event"].contact_email] if context["event"].contact_email else None,
     )
     message.attach_alternative(html, "text/html")
     if not context["registration"].is_cancelled:

@@ -54,7 +54,8 @@ def sentences(text):
     among them (names of people, rooms and codes are not prose)."""
     pieces = VisibleText(text).pieces if "<" in text else [line.strip() for line in text.splitlines()]
     return {piece for piece in pieces if len(re.findall(r"[A-Za-z]{2,}", piece)) >= 2
-            and re.search(r"\b[a-z]{3,}\b", piece) and "://" not in piece}  # links are the same in every language
+            and re.search(r"\b[a-z]{3,}\b", piece) and " " in piece  # one token (an address, a domain) is no sentence
+            and "://" not in piece}  # links are the same in every language
 
 
 def left_in_english(english, translated, content):

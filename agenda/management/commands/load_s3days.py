@@ -38,7 +38,7 @@ class Command(BaseCommand):
         platforms = {fields["slug"]: self.load_platform(fields) for fields in seed_2018.PLATFORMS}
         event_fields = dict(seed_2018.EVENT)
         slug = event_fields.pop("slug")
-        texts = {name: event_fields.pop(name) for name in ("name", "short_name", "host", "co_host", "city", "venue", "description")}
+        texts = {name: event_fields.pop(name) for name in ("name", "short_name", "host", "co_host", "city", "venue", "description", "controller")}
         event, event_created = Event.objects.get_or_create(
             slug=slug, defaults={**event_fields, **in_every_language(**texts)}
         )
