@@ -40,14 +40,23 @@ def privacy(request, event):
     return render(request, "registrations/privacy.html", {"event": event})
 
 
-def blank_form_html(event):
-    """The empty sign-up form, rendered at most once every few seconds: it is the costliest part
-    of the page (crispy templates, every country, every session), and its only live content,
-    the seat counts, may be that old. The CSRF token is outside it, in the page."""
+def blank_form_html(event, session=None):
+    """The empty sign-up form, with `session` ticked if one is given (a "Register" link of that
+    session), rendered at most once every few seconds: it is the costliest part of the page
+    (crispy templates, every country, every session), and its only live content, the seat
+    counts, may be that old. The CSRF token is outside it, in the page."""
+    initial = {"sessions": [session.pk]} if session else None
     return cached_until_agenda_changes(
-        f"signup-form:{event.pk}",
-        lambda: render_to_string("registrations/_form_fields.html", {"form": RegistrationForm(event)}),
+        f"signup-form:{event.pk}" + (f":session-{session.pk}" if session else ""),
+        lambda: render_to_string("registrations/_form_fields.html", {"form": RegistrationForm(event, initial=initial)}),
     )
+
+
+def session_asked_for(request, event):
+    """The bookable session named by ?session=<slug>, if any (anything else is ignored: one
+    cached form per bookable session at most)."""
+    slug = request.GET.get("session")
+    return next((session for session in bookable_sessions(event) if session.slug == slug), None) if slug else None
 
 
 def browser_cookie(request):
@@ -103,7 +112,9 @@ def register(request, event):
             response.set_cookie(BROWSER_COOKIE, browser, **private_cookie(event))
             return response
         form_html = render_to_string("registrations/_form_fields.html", {"form": form})
-    context = {"event": event, "form_html": form_html or blank_form_html(event), "has_errors": bool(form_html)}
+    has_errors = form_html is not None  # a POST that did not validate
+    form_html = form_html or blank_form_html(event, session_asked_for(request, event))
+    context = {"event": event, "form_html": form_html, "has_errors": has_errors}
     response = render(request, "registrations/register.html", context)
     response.set_cookie(BROWSER_COOKIE, browser_cookie(request), **private_cookie(event))
     return response

@@ -40,7 +40,7 @@ def test_agenda_shows_room_kind_platform_label_seats_and_a_register_link(client,
     assert "Meeting room B &middot; Platform meeting" in html
     assert "99 of 100 seats left" in html
     assert "With Dr Ana Solar (Lapland UAS)" in html
-    assert f'href="/{seeded.slug}/register/">Register<span class="visually-hidden"> for Energy Platform meeting' in html
+    assert f'href="/{seeded.slug}/register/?session=energy-meeting">Register<span class="visually-hidden"> for Energy Platform meeting' in html
 
 
 def test_a_full_session_says_full_with_a_waitlist(client, seeded):

@@ -375,3 +375,16 @@ def test_closing_registration_in_the_admin_shows_at_once_despite_the_cached_even
 def test_spaces_around_the_email_address_are_dropped(client, url, seeded):
     assert client.post(url, valid_data(seeded, email="  ane@example.eus \t")).status_code == 302
     assert Registration.objects.get().email == "ane@example.eus"
+
+
+def test_a_sessions_register_link_ticks_that_session_and_anything_else_is_ignored(client, url, seeded):
+    energy = session(seeded, "energy-meeting")
+    agenda = client.get(f"/{seeded.slug}/agenda/energy-meeting/").content.decode()
+    assert f'href="{url}?session=energy-meeting"' in agenda
+    ticked = re.findall(r'<input[^>]*name="sessions"[^>]*>', client.get(f"{url}?session=energy-meeting").content.decode())
+    assert [tag for tag in ticked if "checked" in tag] == [tag for tag in ticked if f'value="{energy.pk}"' in tag]
+    assert len([tag for tag in ticked if "checked" in tag]) == 1
+    for junk in ("no-such-session", "welcome-desk", "x" * 500):  # welcome-desk is not bookable
+        page = client.get(f"{url}?session={junk}")
+        assert page.status_code == 200 and "checked" not in "".join(
+            re.findall(r'<input[^>]*name="sessions"[^>]*>', page.content.decode()))

@@ -30,7 +30,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def pages(live_server, seeded):
     """(name, URL or rendered HTML) of every public page, with a registration to show."""
     energy = seeded.sessions.get(slug="energy-meeting")
-    details = {"first_name": "Zoë", "last_name": "Ñúñez", "email": "zoe@example.org", "organisation": "Región de Murcia",
+    # An organisation typed as one 200-letter word must wrap, not widen the page.
+    details = {"first_name": "Zoë", "last_name": "Ñúñez", "email": "zoe@example.org", "organisation": "Región" * 33 + "MU",
                "country": "ES", "region": "Murcia", "stakeholder_type": "public_authority"}
     registration, *_ = services.register(seeded, details=details, platforms=[energy.platform], sessions=[energy])
     booking = registration.bookings.get()
