@@ -138,24 +138,30 @@ def deliver(email_id):
 
 @contextlib.contextmanager
 def deadline(connection, seconds):
-    """Bounds a whole send (connect, every reply, the data), not just each socket operation: a
-    mail server that answers one byte at a time would otherwise hold the worker for ever. When
-    time is up the socket is shut down, and the blocked call fails like a dropped connection
-    (a transient error: retried later)."""
+    """Bounds a whole send (every reply after the greeting, STARTTLS, login, the data), not just
+    each socket operation: a mail server that answers one byte at a time would otherwise hold
+    the worker for ever. When time is up the socket is shut down, and the blocked call fails
+    like a dropped connection (a transient error: retried later). Django's backend shows its
+    socket only once the server's greeting is in, so until then the cut is tried again every
+    half second; the greeting itself is bounded by EMAIL_TIMEOUT per read."""
+    done = threading.Event()
 
     def cut():
-        sock = getattr(getattr(connection, "connection", None), "sock", None)
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        if done.wait(seconds):
+            return
+        while not done.is_set():
+            sock = getattr(getattr(connection, "connection", None), "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                return
+            done.wait(0.5)
 
-    timer = threading.Timer(seconds, cut)
-    timer.daemon = True
-    timer.start()
+    threading.Thread(target=cut, daemon=True, name="email-deadline").start()
     try:
         yield
     finally:
-        timer.cancel()
+        done.set()
 
 
 def is_permanent(error):

@@ -11,6 +11,8 @@ signal would also catch edits from the shell, but would run after the rows are w
 (too late to lock in the rule's order) and hide core logic; tests/test_programme_admin.py
 checks that every admin page of these models uses this mixin and these forms.
 """
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -53,7 +55,15 @@ class SessionSeatsForm(forms.ModelForm):
 
 
 class RoomSeatsForm(forms.ModelForm):
-    """A room's capacity may not go below the seats taken in a session that uses it."""
+    """A room's capacity may not go below the seats taken in a session that uses it, and a room
+    with sessions stays with their event (the seam locks an event's sessions: a room moved
+    away would take seats of the old event past its locks)."""
+
+    def clean_event(self):
+        event = self.cleaned_data.get("event")
+        if self.instance.pk and event and event.pk != self.instance.event_id and self.instance.sessions.exists():
+            raise forms.ValidationError(_("Sessions take place in this room: it stays with their event."))
+        return event
 
     def clean_capacity(self):
         capacity = self.cleaned_data.get("capacity")
@@ -71,7 +81,8 @@ class RoomSeatsForm(forms.ModelForm):
 
 
 def digits(values):
-    return [int(value) for value in values if str(value).isdigit()]
+    # Not str.isdigit(): it accepts "²", which int() refuses.
+    return [int(value) for value in values if re.fullmatch(r"[0-9]{1,18}", str(value))]
 
 
 class SeatsFollowProgramme:

@@ -286,3 +286,4 @@ def test_a_mail_server_that_never_finishes_its_reply_is_cut_off_at_the_deadline(
     row = OutgoingEmail.objects.get()
     assert took < 2.5, took
     assert (row.status, row.attempts) == ("queued", 1) and row.last_error, row.last_error
+

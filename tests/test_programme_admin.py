@@ -50,6 +50,8 @@ def test_every_admin_page_of_the_programme_goes_through_the_seam():
     for model in (Event, Room, Session):
         assert isinstance(admin.site._registry[model], SeatsFollowProgramme), model
     for model_admin in admin.site._registry.values():
+        if any(inline.model in (Session, Room) for inline in model_admin.inlines):
+            assert isinstance(model_admin, SeatsFollowProgramme), model_admin
         for inline in model_admin.inlines:
             if inline.model is Session:
                 assert issubclass(inline.form, SessionSeatsForm), (model_admin, inline)
@@ -152,3 +154,20 @@ def test_an_edit_that_slips_past_the_forms_is_refused_whole_by_the_seam(organise
     assert "was changed successfully" not in page
     assert Session.objects.get(pk=session.pk).title != "Renamed"
     assert Booking.objects.filter(status="confirmed").count() == 3
+
+
+def test_a_room_with_sessions_cannot_move_to_another_event(organiser):
+    session = session_in_room(capacity=5)
+    other = EventFactory()
+    response = post_page(organiser, reverse("admin:agenda_room_change", args=[session.room_id]), "room_form",
+                         event=str(other.pk))
+    assert "Sessions take place in this room: it stays with their event." in response.content.decode()
+    assert Room.objects.get(pk=session.room_id).event_id == session.event_id
+
+
+@pytest.mark.parametrize("junk", ["²", "1x", "9" * 40])
+def test_a_garbage_id_in_an_admin_url_is_a_clean_answer(organiser, junk):
+    # The seam reads the id to find the event to lock, before Django's admin looks at it.
+    session_in_room(capacity=5)
+    response = organiser.post(f"/admin/agenda/session/{junk}/change/", {"title_en": "x"})
+    assert response.status_code in (200, 302)
