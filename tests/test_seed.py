@@ -85,3 +85,22 @@ def test_times_come_out_in_madrid_time():
         "energy-meeting",
         "industrial-modernisation-meeting",
     ]
+
+
+def test_the_seed_ships_spanish_and_basque_texts_and_fills_them_into_an_older_database():
+    from django.utils import translation
+
+    load()
+    with translation.override("eu"):
+        assert Platform.objects.get(slug="energy").name == "Energia"
+        assert Event.objects.get().city == "Bilbo, Espainia"
+    with translation.override("es"):
+        assert Session.objects.get(slug="joint-conference").title.startswith("Conferencia")
+    # As a database loaded before the seed had translations: English only, one text edited.
+    Session.objects.update(title_es=None, title_eu=None)
+    Session.objects.filter(slug="energy-meeting").update(title_en="Energy meeting, edited")
+    assert "translated" in load()
+    energy, joint = Session.objects.get(slug="energy-meeting"), Session.objects.get(slug="joint-conference")
+    assert joint.title_es and joint.title_eu  # filled in
+    assert energy.title_es is None  # an organiser's own English text is not the seed's: left alone
+    assert "0 rows created, 0 texts translated" in load()

@@ -5,10 +5,12 @@ platform's partnerships) only together with that parent: so a second run changes
 what organisers have edited, renamed or deleted since stays as they left it.
 """
 import datetime
+import itertools
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import translation
+from modeltranslation.translator import translator
 
 from agenda import seed_2018, seed_2018_es, seed_2018_eu
 from agenda.models import Event, Partnership, Platform, Room, Session
@@ -45,9 +47,29 @@ class Command(BaseCommand):
         if event_created:
             self.created += 1
             self.load_programme(event, platforms)
-        self.stdout.write(
-            self.style.SUCCESS(f"{event.name}: {self.created} rows created; what was already there is left as it is.")
-        )
+        translated = self.translate_what_is_still_english()
+        self.stdout.write(self.style.SUCCESS(
+            f"{event.name}: {self.created} rows created, {translated} texts translated; what was already there "
+            "is left as it is."
+        ))
+
+    def translate_what_is_still_english(self):
+        """A database loaded before the seed had Spanish and Basque texts gets them: where a text
+        is still the seed's English and its translation is empty. Returns how many were filled."""
+        filled = 0
+        for model in (Event, Platform, Partnership, Session):
+            fields = translator.get_options_for_model(model).fields
+            for row in model.objects.all():
+                changed = []
+                for field, (language, texts) in itertools.product(fields, TRANSLATIONS.items()):
+                    english = getattr(row, f"{field}_en")
+                    if english in texts and not getattr(row, f"{field}_{language}"):
+                        setattr(row, f"{field}_{language}", texts[english])
+                        changed.append(f"{field}_{language}")
+                if changed:
+                    row.save(update_fields=changed)
+                    filled += len(changed)
+        return filled
 
     def load_platform(self, fields):
         fields = dict(fields)
