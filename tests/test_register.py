@@ -7,9 +7,8 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from agenda.cache import agenda_version
 from registrations.models import Booking, OutgoingEmail, Registration
-from tests.factories import BookingFactory, EventFactory, RegistrationFactory, SessionFactory
+from tests.factories import BookingFactory, EventFactory, SessionFactory
 from tests.html_forms import form_data
 
 pytestmark = pytest.mark.django_db
