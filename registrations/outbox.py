@@ -99,7 +99,10 @@ def _due_now(email_id):
     requeue_stale(), so it goes out at the first run after the broker is back instead of
     waiting for the grace period meant for tasks in flight."""
     due = timezone.now() - datetime.timedelta(seconds=settings.EMAIL_REQUEUE_AFTER_SECONDS)
-    OutgoingEmail.objects.filter(pk=email_id, status=QUEUED).update(next_attempt_at=due)
+    try:
+        OutgoingEmail.objects.filter(pk=email_id, status=QUEUED).update(next_attempt_at=due)
+    except DatabaseError as error:  # the row is saved anyway: it goes out after the grace period
+        log.warning("outbox: could not mark email %s due (%s)", email_id, error)
 
 
 def deliver(email_id):
