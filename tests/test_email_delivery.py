@@ -210,14 +210,16 @@ def test_send_pending_emails_now_sends_what_is_left(seeded, smtp):
 def test_a_hung_broker_costs_a_sign_up_at_most_a_few_hundred_ms_and_its_emails_go_out_when_it_is_back(
         seeded, smtp, worker, settings):
     energy = seeded.sessions.get(slug="energy-meeting")
-    sign_up(seeded, [energy], "warm-up@example.org")  # what a first request costs anyway
+    base = sign_up(seeded, [energy], "warm-up@example.org")  # a sign-up with the broker answering
     with socket.socket() as silent:  # accepts connections, never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(100)
         use_broker(f"redis://127.0.0.1:{silent.getsockname()[1]}/0")
         took = [sign_up(seeded, [energy], f"person{number}@example.org") for number in range(5)]
-    # The first waits BROKER_PUBLISH_TIMEOUT (0.3 s); the next ones skip the broker.
-    assert max(took) < settings.BROKER_PUBLISH_TIMEOUT + 0.4 and sum(took[1:]) < 1, took
+    # The first waits BROKER_PUBLISH_TIMEOUT (0.3 s) more than usual; the next ones skip the
+    # broker. (Before the breaker each waited about 2 s.)
+    assert took[0] < base + settings.BROKER_PUBLISH_TIMEOUT + 0.5, (base, took)
+    assert max(took[1:]) < base + 0.5, (base, took)
     assert OutgoingEmail.objects.filter(status="queued").count() == 5
     use_broker(REDIS)
     assert len(outbox.requeue_stale()) == 5  # due at once, breaker or not
