@@ -374,7 +374,7 @@ def cancel(registration):
     if locked is None:
         return Registration.objects.get(pk=registration.pk)
     registration = locked
-    locked_sessions = lock_sessions(live_bookings_of(registration))
+    locked_sessions = lock_sessions(registration.bookings.exclude(status=CANCELLED).values_list("session_id", flat=True))
     bookings = live_bookings_of(registration)
     for session in locked_sessions:
         _cancel_booking(bookings[session.pk], session)
