@@ -9,10 +9,10 @@ from django.db.models import Prefetch, Q
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from agenda.decorators import event_view
@@ -58,7 +58,7 @@ def attendees_csv(request, event):
             return HttpResponseBadRequest(_("No platform %(slug)r.") % {"slug": slug}, content_type="text/plain")
     status = request.GET.get("status") or None
     if status not in (None, *Booking.Status.values):
-        return HttpResponseBadRequest("status is confirmed, waitlisted or cancelled.", content_type="text/plain")
+        return HttpResponseBadRequest(_("status is confirmed, waitlisted or cancelled."), content_type="text/plain")
     registrations = exports.attendees(event, session=session, platform=platform, status=status)
     return csv_response(event, registrations, exports.file_name(event, session, platform, status))
 
