@@ -111,7 +111,7 @@ def sign_up(base, number, sessions, platform_id="1"):
     data = urllib.parse.urlencode({
         "csrfmiddlewaretoken": token, "first_name": f"Bench{number}", "last_name": "Participant",
         "email": f"bench{number}@example.org", "organisation": "Bench Lab", "country": "ES",
-        "region": "Basque Country", "stakeholder_type": "research", "platforms": platform_id,
+        "region": "ES21", "stakeholder_type": "research", "platforms": platform_id,
         "sessions": sessions, "consent": "on",
     }, doseq=True)
     started = time.perf_counter()

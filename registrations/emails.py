@@ -8,12 +8,14 @@ import segno
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agenda.calendar import build_calendar
 from agenda.models import Session
-from registrations.models import Booking
+from registrations.models import Booking, OutgoingEmail
+from registrations.questions import answers_in_words
 
 
 def email_context(email):
@@ -34,7 +36,37 @@ def email_context(email):
         "session_title": session_titles.get(email.context.get("session")),
         "everything": email.context.get("everything", False),
         "was": _was(email.context.get("was")),
+        "changed": email.context.get("changed", []),
+        "old_address": email.context.get("old_address"),
+        "details": details_in_words(registration, email.context.get("changed", []))
+        if email.kind == OutgoingEmail.Kind.DETAILS_CHANGED else [],
+        # The key this email was written for: a later request for another address makes it void.
+        "confirm_email_url": settings.SITE_URL + reverse(
+            "registrations:confirm_email", args=[event.slug, email.context["key"]]
+        ) if email.kind == OutgoingEmail.Kind.CONFIRM_NEW_EMAIL else "",
     }
+
+
+def details_in_words(registration, changed):
+    """[(label, value, changed?)] of what the participant told us, for the email confirming a
+    change of details; `changed` holds the names services.update_details returned."""
+    yes_no = {True: _("Yes"), False: _("No")}
+    rows = [
+        (_("Name"), registration.full_name, {"first_name", "last_name"} & set(changed)),
+        (_("Email"), registration.email, "email" in changed),
+        (_("Organisation"), registration.organisation, "organisation" in changed),
+        (_("Country and region"), ", ".join(filter(None, [str(registration.country.name), registration.region_name])),
+         {"country", "region", "region_other"} & set(changed)),
+        (_("You are"), registration.get_stakeholder_type_display(), "stakeholder_type" in changed),
+        (_("Platforms"), ", ".join(map(str, registration.platforms.all())), "platforms" in changed),
+        (_("Partnerships"), ", ".join(map(str, registration.partnerships.all())), "partnerships" in changed),
+        (_("Dietary needs"), registration.dietary_needs, "dietary_needs" in changed),
+        (_("Accessibility needs"), registration.accessibility_needs, "accessibility_needs" in changed),
+        *((question, answer, "answers" in changed) for question, answer in answers_in_words(registration)),
+        (_("In the list of participants"), yes_no[bool(registration.listed_consent_at)], "listed" in changed),
+        (_("Language"), registration.get_language_display(), "language" in changed),
+    ]
+    return [(label, value or "–", bool(is_changed)) for label, value, is_changed in rows]
 
 
 def _was(before):
@@ -76,6 +108,8 @@ def _build_message(email):
         reply_to=[context["event"].contact_email] if context["event"].contact_email else None,
     )
     message.attach_alternative(html, "text/html")
+    if email.kind == OutgoingEmail.Kind.CONFIRM_NEW_EMAIL:
+        return message  # to an address not confirmed yet: nothing of the registration
     if not context["registration"].is_cancelled:
         message.attach(checkin_qr_code(context["registration"]))
     confirmed = [booking.session for booking in context["bookings"] if booking.status == Booking.Status.CONFIRMED]

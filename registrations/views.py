@@ -19,7 +19,8 @@ from agenda.calendar import build_calendar
 from agenda.decorators import event_view
 from registrations import ratelimit, services
 from registrations.emails import my_agenda_name
-from registrations.forms import ChangeSessionsForm, LinkRequestForm, RegistrationForm, bookable_sessions
+from registrations.forms import ChangeSessionsForm, DetailsForm, LinkRequestForm, RegistrationForm, bookable_sessions
+from registrations.questions import answers_in_words
 from registrations.models import Booking, Registration
 
 
@@ -91,26 +92,31 @@ def register(request, event):
         if form.is_valid():
             data = form.cleaned_data
             browser = browser_cookie(request)
-            _registration, _created, places = services.register(
-                event,
-                details={**form.details(), "language": translation.get_language()},
-                platforms=data["platforms"],
-                partnerships=data["partnerships"],
-                sessions=data["sessions"],
-                listed=data["listed"],
-                browser=hashed(browser),
-            )
-            # The next page shows what was typed and the places services.register returned. A
-            # signed cookie carries them: the web process keeps no state and writes no row.
-            signup = {
-                "first_name": data["first_name"],
-                "email": data["email"],
-                "places": [[session_id, *place] for session_id, place in places.items()],
-            }
-            response = redirect("registrations:registered", event.slug)
-            response.set_signed_cookie(SIGNUP_COOKIE, json.dumps(signup), salt=SIGNUP_COOKIE, **private_cookie(event))
-            response.set_cookie(BROWSER_COOKIE, browser, **private_cookie(event))
-            return response
+            try:
+                _registration, _created, places = services.register(
+                    event,
+                    details={**form.details(), "language": translation.get_language()},
+                    platforms=data["platforms"],
+                    partnerships=data["partnerships"],
+                    sessions=data["sessions"],
+                    listed=data["listed"],
+                    browser=hashed(browser),
+                    answers=form.answers(),
+                )
+            except services.OptionFull as full:
+                form.add_error(full.question.field_name, str(full))
+            else:
+                # The next page shows what was typed and the places services.register returned. A
+                # signed cookie carries them: the web process keeps no state and writes no row.
+                signup = {
+                    "first_name": data["first_name"],
+                    "email": data["email"],
+                    "places": [[session_id, *place] for session_id, place in places.items()],
+                }
+                response = redirect("registrations:registered", event.slug)
+                response.set_signed_cookie(SIGNUP_COOKIE, json.dumps(signup), salt=SIGNUP_COOKIE, **private_cookie(event))
+                response.set_cookie(BROWSER_COOKIE, browser, **private_cookie(event))
+                return response
         form_html = render_to_string("registrations/_form_fields.html", {"form": form})
     has_errors = form_html is not None  # a POST that did not validate
     form_html = form_html or blank_form_html(event, session_asked_for(request, event))
@@ -177,6 +183,7 @@ def render_manage(request, event, registration, form, status=200):
         "registration": registration,
         "bookings": list(registration.bookings.live()),
         "platforms": registration.platforms.all(),
+        "answers": answers_in_words(registration),
         "form": form,
         "can_change": event.registration_state() == "open",
     }
@@ -205,6 +212,52 @@ def change_sessions(request, event, token):
     services.change_sessions(registration, form.cleaned_data["sessions"])
     messages.success(request, _("Your sessions are saved. An email with the details is on its way."))
     return redirect(registration)
+
+
+@never_cache
+@event_view
+def details(request, event, token):
+    """The participant corrects their own details; each change is confirmed by email."""
+    registration = active_registration(event, token)
+    form = DetailsForm(event, registration, request.POST or None)
+    if request.method == "POST":
+        if ratelimit.exceeded(request, "change"):
+            return too_many_requests(request, event)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                changed = services.update_details(
+                    registration,
+                    details={name: value for name, value in form.details().items() if name != "email"},
+                    platforms=data["platforms"], partnerships=data["partnerships"], listed=data["listed"],
+                    answers=form.answers(), email=data["email"],
+                )
+            except services.OptionFull as full:
+                form.add_error(full.question.field_name, str(full))
+            else:
+                if "new_email" in changed:
+                    messages.success(request, _("We have sent a link to %(email)s: your address changes once you "
+                                                "open it.") % {"email": data["email"]})
+                messages.success(request, _("Your details are saved. An email confirms the change.") if changed
+                                 else _("Nothing has changed."))
+                return redirect(registration)
+    context = {"event": event, "registration": registration, "form": form}
+    return render(request, "registrations/details.html", context)
+
+
+@never_cache
+@event_view
+def confirm_email(request, event, key):
+    """The link sent to a new address: a button (a mail scanner opening the link changes
+    nothing), which replaces the registration's address."""
+    if request.method == "POST":
+        try:
+            registration = services.confirm_new_email(event, key)
+        except services.EmailNotConfirmed as refused:
+            return render(request, "registrations/confirm_email.html", {"event": event, "error": str(refused)}, status=400)
+        messages.success(request, _("Your email address is changed. We write to you there from now on."))
+        return redirect(registration)
+    return render(request, "registrations/confirm_email.html", {"event": event})
 
 
 @never_cache

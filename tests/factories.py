@@ -82,7 +82,7 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     organisation = "Basque Government"
     country = "ES"
-    region = "Basque Country"
+    region = "ES21"  # País Vasco
     stakeholder_type = Registration.StakeholderType.PUBLIC_AUTHORITY
     consent_given_at = factory.LazyFunction(timezone.now)
 
@@ -116,5 +116,5 @@ def staff_user(group_name=None, username="staff"):
 def details_for(email, **changes):
     """What a participant types about themselves, as services.register takes it."""
     details = {"first_name": email.split("@")[0], "last_name": "Tester", "email": email, "organisation": "Org",
-               "country": "ES", "region": "Basque Country", "stakeholder_type": "research"}
+               "country": "ES", "region": "ES21", "stakeholder_type": "research"}
     return {**details, **changes}

@@ -23,7 +23,7 @@ def test_every_event_page_and_the_private_page_give_the_contact_address(client, 
         page = client.get(f"/{seeded.slug}/{url}" if url != "/" else f"/{seeded.slug}/").content.decode()
         assert link in page, url
     private = client.get(ane.get_absolute_url()).content.decode()
-    assert f"To correct your details, write to the organisers at {link}." in private
+    assert f"Questions? Write to the organisers at {link}." in private
 
 
 def test_every_email_answers_to_the_organisers(seeded, django_capture_on_commit_callbacks):

@@ -88,7 +88,7 @@ def wait_until(predicate, seconds=20):
 def sign_up(event, sessions, address="ane@example.eus"):
     data = {
         "first_name": "Ane", "last_name": "Etxeberria", "email": address, "organisation": "Basque Government",
-        "country": "ES", "region": "Basque Country", "stakeholder_type": "public_authority",
+        "country": "ES", "region": "ES21", "stakeholder_type": "public_authority",
         "platforms": [sessions[0].platform_id or 1], "sessions": [session.pk for session in sessions],
         "consent": "on",
     }

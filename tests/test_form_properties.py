@@ -9,7 +9,7 @@ from registrations.models import OutgoingEmail, Registration
 
 pytestmark = pytest.mark.django_db
 
-FIELDS = ["first_name", "last_name", "email", "organisation", "country", "region", "stakeholder_type",
+FIELDS = ["first_name", "last_name", "email", "organisation", "country", "region", "region_other", "stakeholder_type",
           "platforms", "sessions", "consent", "listed", "dietary_needs", "accessibility_needs"]
 
 any_text = st.text(alphabet=st.characters(codec="utf-8"), max_size=300)
@@ -45,13 +45,13 @@ def test_arbitrary_text_in_an_otherwise_valid_form_is_either_saved_intact_or_ref
     email = f"p{Registration.objects.count()}@example.org"
     data = {
         "first_name": name, "last_name": "Doe", "email": email, "organisation": organisation,
-        "country": "PT", "region": region, "stakeholder_type": "other",
+        "country": "PT", "region": "other", "region_other": region, "stakeholder_type": "other",
         "platforms": [seeded.sessions.get(slug="energy-meeting").platform_id], "consent": "on",
     }
     response = Client(raise_request_exception=False).post(form_url, data)
     assert response.status_code in (200, 302)
     if response.status_code == 302:
         saved = Registration.objects.get(email=email)
-        assert (saved.first_name, saved.organisation, saved.region) == (name.strip(), organisation.strip(), region.strip())
+        assert (saved.first_name, saved.organisation, saved.region_other) == (name.strip(), organisation.strip(), region.strip())
     else:
         assert rows() == before

@@ -32,7 +32,7 @@ def pages(live_server, seeded):
     energy = seeded.sessions.get(slug="energy-meeting")
     # An organisation typed as one 200-letter word must wrap, not widen the page.
     details = {"first_name": "Zoë", "last_name": "Ñúñez", "email": "zoe@example.org", "organisation": "Región" * 33 + "MU",
-               "country": "ES", "region": "Murcia", "stakeholder_type": "public_authority"}
+               "country": "ES", "region": "ES62", "stakeholder_type": "public_authority"}
     registration, *_ = services.register(seeded, details=details, platforms=[energy.platform], sessions=[energy])
     booking = registration.bookings.get()
     base = f"{live_server.url}/{seeded.slug}"
