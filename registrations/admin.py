@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
@@ -5,7 +6,8 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
 from agenda.models import Event
-from registrations import exports, outbox, programme_admin, services  # noqa: F401 (programme_admin: see there)
+from registrations import exports, outbox, programme_admin, regions, services  # noqa: F401 (programme_admin: see there)
+from registrations.questions_admin import AnswerInline
 from registrations.staff import csv_response
 from registrations.models import Booking, OutgoingEmail, Registration
 
@@ -39,14 +41,26 @@ class OutgoingEmailInline(admin.TabularInline):
         return False
 
 
+class RegistrationAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        region, country = cleaned.get("region"), cleaned.get("country")
+        if region and country and not regions.belongs_to(region, country):
+            self.add_error("region", _("Not a NUTS-2 code of this country (e.g. ES21 for País Vasco). Empty it and "
+                                       "use “region (other)” for a place NUTS does not cover."))
+        return cleaned
+
+
 @admin.register(Registration)
 class RegistrationAdmin(admin.ModelAdmin):
+    form = RegistrationAdminForm
     list_display = [
         "last_name",
         "first_name",
         "email",
         "organisation",
         "country",
+        "region_name",
         "stakeholder_type",
         "platform_names",
         "confirmed_sessions",
@@ -65,7 +79,7 @@ class RegistrationAdmin(admin.ModelAdmin):
     ]
     view_on_site = False
     filter_horizontal = ["platforms", "partnerships"]
-    inlines = [BookingInline, OutgoingEmailInline]
+    inlines = [BookingInline, AnswerInline, OutgoingEmailInline]
     date_hierarchy = "created_at"
     actions = ["resend_confirmation", "email_private_link", "cancel_registrations", "export_csv"]
 
@@ -116,6 +130,10 @@ class RegistrationAdmin(admin.ModelAdmin):
             .prefetch_related("platforms")
             .annotate(confirmed_total=Count("bookings", filter=Q(bookings__status=Booking.Status.CONFIRMED)))
         )
+
+    @admin.display(description=gettext_lazy("region"), ordering="region")
+    def region_name(self, registration):
+        return registration.region_name
 
     @admin.display(description=gettext_lazy("platforms"))
     def platform_names(self, registration):

@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from agenda import admin as agenda_admin
 from agenda.models import Event, Room, Session
 from registrations import services
+from registrations.questions_admin import QuestionInline
 from registrations.services import people
 
 
@@ -155,4 +156,4 @@ class SessionInline(agenda_admin.SessionInline):
 @admin.register(Event)
 class EventAdmin(SeatsFollowProgramme, agenda_admin.EventAdmin):
     event_field = "pk"
-    inlines = [RoomInline, SessionInline]
+    inlines = [RoomInline, SessionInline, QuestionInline]

@@ -1,10 +1,11 @@
 """The organisers' numbers for the staff page: each a list of (label, count) plus bar widths."""
 from django.db.models import Count, Q
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Lower, Trim, TruncDate
 from django.utils.translation import gettext as _
 from django_countries import countries
 
 from agenda.models import Platform
+from registrations import regions
 from registrations.models import Registration
 
 
@@ -14,6 +15,11 @@ def bars(rows, maximum=None):
     return [{"label": label, "value": value, "width": round(100 * value / largest, 1)} for label, value in rows]
 
 
+def region_label(code):
+    found = regions.region(code)
+    return f"{found.name} ({code})" if found else code
+
+
 def event_numbers(event, sessions):
     active = Registration.objects.filter(event=event, status=Registration.Status.ACTIVE)
     by_platform = Platform.objects.annotate(
@@ -21,6 +27,10 @@ def event_numbers(event, sessions):
     ).values_list("name", "total")
     by_stakeholder = dict(active.values_list("stakeholder_type").annotate(total=Count("id")))
     by_country = active.values_list("country").annotate(total=Count("id")).order_by("-total", "country")
+    by_region = list(active.exclude(region="").values_list("region").annotate(total=Count("id")).order_by("-total", "region"))
+    # Places outside NUTS count as one region each, however people spelled them.
+    other_places = active.filter(region="").exclude(region_other="").annotate(
+        place=Lower(Trim("region_other"))).values("country", "place").distinct().count()
     per_day = (
         Registration.objects.filter(event=event)
         .annotate(day=TruncDate("created_at", tzinfo=event.tz))
@@ -35,6 +45,8 @@ def event_numbers(event, sessions):
     ]
     return {
         "total": active.count(),
+        "regions": len(by_region) + other_places,
+        "countries": len(by_country),
         "charts": [
             (_("Registrations by platform"), bars(list(by_platform)), ""),
             (
@@ -43,6 +55,7 @@ def event_numbers(event, sessions):
                 "",
             ),
             (_("Registrations by country"), bars([(countries.name(code), total) for code, total in by_country]), ""),
+            (_("Registrations by region"), bars([(region_label(code), total) for code, total in by_region]), ""),
             (_("Seats taken, per session"), bars(fill, maximum=100), "%"),
             (_("Registrations per day"), bars([(f"{day:%Y-%m-%d}", total) for day, total in per_day]), ""),
         ],

@@ -15,7 +15,7 @@ from tests.factories import BookingFactory, PlatformFactory, RegistrationFactory
 
 pytestmark = pytest.mark.django_db
 
-COLUMNS = ["registration id", "last name", "first name", "email", "organisation", "country", "region",
+COLUMNS = ["registration id", "last name", "first name", "email", "organisation", "country", "region code", "region",
            "stakeholder type", "platforms", "sessions", "registered at", "checked in at"]
 
 
@@ -78,9 +78,9 @@ def test_csv_has_the_columns_and_everyone_still_registered(staff_client, seeded,
     assert [row[1] for row in rows] == ["Arrieta", "Berg", "Conti"]
     ana = rows[0]
     assert ana[0] == str(crowd["ana"].pk) and ana[3] == "ana@example.org"
-    assert ana[5] == "Spain" and ana[7] == "Research and academia" and ana[8] == "Energy"
-    assert ana[9] == "Energy Platform meeting (confirmed)" and rows[1][9] == "Energy Platform meeting (waitlisted)"
-    assert ana[10] == crowd["ana"].created_at.astimezone(seeded.tz).strftime("%Y-%m-%d %H:%M") and ana[11] == ""
+    assert ana[5:8] == ["Spain", "ES21", "País Vasco"] and ana[8] == "Research and academia" and ana[9] == "Energy"
+    assert ana[10] == "Energy Platform meeting (confirmed)" and rows[1][10] == "Energy Platform meeting (waitlisted)"
+    assert ana[11] == crowd["ana"].created_at.astimezone(seeded.tz).strftime("%Y-%m-%d %H:%M") and ana[12] == ""
 
 
 @pytest.mark.parametrize(
@@ -185,7 +185,7 @@ def test_the_export_action_refuses_registrations_of_two_events(staff_client, see
 
 def test_staff_page_lists_sessions_with_counts_links_and_the_numbers(staff_client, seeded, crowd):
     html = staff_client.get(f"/{seeded.slug}/staff/").content.decode()
-    assert "3 people registered." in html
+    assert "3 participants\nfrom 1 region\nin 1 country." in html
     assert f'href="/{seeded.slug}/staff/attendees.csv?session=energy-meeting"' in html
     assert f'href="/{seeded.slug}/staff/sessions/energy-meeting/sign-in/"' in html
     assert '<td class="text-end">1</td>\n    <td class="text-end">1</td>' in html  # energy: 1 confirmed, 1 waiting
