@@ -58,7 +58,9 @@ def question_field(question, full_ids):
     if question.kind == Kind.LONG_TEXT:
         return forms.CharField(max_length=LONG_TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}), **common)
     if question.kind == Kind.NUMBER:
-        return forms.DecimalField(max_digits=12, decimal_places=2, localize=True, **common)
+        # Localised: "2,5" in Spanish and Basque. inputmode: a phone shows its number keys.
+        return forms.DecimalField(max_digits=12, decimal_places=2, localize=True,
+                                  widget=forms.TextInput(attrs={"inputmode": "decimal"}), **common)
     if question.kind == Kind.YES_NO:
         return forms.ChoiceField(choices=YES_NO_CHOICES, widget=forms.RadioSelect, **common)
 
@@ -110,8 +112,8 @@ def stored(question, value):
         return "", [value] if value else []
     if question.kind == Kind.MULTIPLE_CHOICE:
         return "", sorted(value or [])
-    if isinstance(value, decimal.Decimal):
-        return format(value.normalize(), "f"), []
+    if question.kind == Kind.NUMBER:
+        return ("" if value in (None, "") else format(decimal.Decimal(value).normalize(), "f")), []
     return (value or "").strip(), []
 
 

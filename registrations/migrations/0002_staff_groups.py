@@ -6,7 +6,10 @@ from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 AGENDA_MODELS = ["event", "platform", "partnership", "room", "speaker", "session"]
-REGISTRATION_MODELS = ["registration", "booking", "outgoingemail"]
+REGISTRATION_MODELS = ["registration", "booking", "outgoingemail", "answer"]
+# The sign-up form's questions, which organisers write (models of 0006: migration 0007 runs
+# make_groups again once they exist).
+QUESTION_MODELS = ["question", "questionoption"]
 
 
 def create_groups(apps, schema_editor):
@@ -26,12 +29,15 @@ def make_groups(apps):
     def perms(app_label, codenames):
         return list(Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
 
-    view_registrations = perms("registrations", [f"view_{model}" for model in REGISTRATION_MODELS])
+    view_registrations = perms("registrations", [f"view_{model}" for model in REGISTRATION_MODELS + QUESTION_MODELS])
+    edit_questions = perms(
+        "registrations", [f"{action}_{model}" for model in QUESTION_MODELS for action in ("add", "change", "delete")]
+    )
     edit_agenda = perms(
         "agenda", [f"{action}_{model}" for model in AGENDA_MODELS for action in ("add", "change", "delete", "view")]
     )
     organisers, _ = Group.objects.get_or_create(name="Organisers")
-    organisers.permissions.add(*edit_agenda, *view_registrations)
+    organisers.permissions.add(*edit_agenda, *view_registrations, *edit_questions)
     staff, _ = Group.objects.get_or_create(name="Registration staff")
     view_agenda = perms("agenda", [f"view_{model}" for model in AGENDA_MODELS])
     staff.permissions.add(

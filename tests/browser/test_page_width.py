@@ -23,16 +23,16 @@ def unbroken(stem, length):
     return word
 
 
-# As long as the models let them be (max_length): names 100, organisation 200, a region NUTS does
-# not list 120,
-# session title 200, room 120, speaker name, role and organisation 200, event name 200, the data
-# controller 300, and email addresses (64 characters before the @, 63 a part of the domain).
+# As long as the models let them be (max_length): first and last name 100 (not 200), organisation
+# 200, a region NUTS does not list 120, session title 200, room 120, speaker name, role and
+# organisation 200, partnership 200, event name 200, the data controller 300, and email addresses
+# (64 characters before the @, 63 in a part of the domain). No hyphen: a browser breaks after one.
 FIRST_NAME = unbroken("Wolfeschlegelsteinhausenbergerdorff", 100)
 LAST_NAME = unbroken("Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch", 100)
 ORGANISATION = unbroken("Donaudampfschifffahrtselektrizitätenhauptbetriebswerkbauunterbeamtengesellschaft", 200)
 REGION = unbroken("Taumatawhakatangihangakoauauotamateaturipukakapikimaungahoronukupokaiwhenuakitanatahu", 120)
-EMAIL = (unbroken("maximiliana.wolfeschlegelsteinhausenbergerdorff.", 63) + "x@"
-         + unbroken("donaudampfschifffahrtsgesellschaftsverwaltungsabteilung", 63) + ".example.eu")
+DOMAIN = unbroken("donaudampfschifffahrtsgesellschaftsverwaltungsabteilung", 63) + ".example.eu"
+EMAIL = unbroken("maximiliana.wolfeschlegelsteinhausenbergerdorff.", 63) + "x@" + DOMAIN
 SESSION_TITLE = unbroken("Rindfleischetikettierungsüberwachungsaufgabenübertragungsgesetz", 200)
 ROOM = unbroken("Euskaldunajauregiarenbiltzararetoa", 120)
 SPEAKER = unbroken("Hubertblainewolfeschlegelsteinhausenbergerdorffsenior", 200)
@@ -40,8 +40,9 @@ SPEAKER_ROLE = unbroken("Generaldirektionsstellvertretungsbeauftragte", 200)
 SPEAKER_ORGANISATION = unbroken("Kraftfahrzeughaftpflichtversicherungsgesellschaft", 200)
 PARTNERSHIP = unbroken("Energieeffizienzsteigerungspartnerschaftsvereinbarung", 200)
 EVENT_NAME = unbroken("Intelligentespezialisierungsplattformtage", 200)
+NEW_EMAIL = unbroken("maximiliana.llanfairpwllgwyngyllgogerychwyrndrobwllllantysilio.", 63) + "x@" + DOMAIN
 CONTROLLER = unbroken("GemeinsameforschungsstelleDirektionWachstumundInnovation", 300)
-CONTACT_EMAIL = (unbroken("s3platformdays.registrationhelpdesk.", 63) + "x" + "@"
+CONTACT_EMAIL = (unbroken("s3platformdays.registrationhelpdesk.", 63) + "x@"
                  + unbroken("jointresearchcentredirectorategrowthinnovation", 62) + "x.europa.eu")
 DPO_EMAIL = unbroken("dataprotectionofficer.", 63) + "x@" + unbroken("europeandataprotectionsupervisor", 63) + ".eu"
 
@@ -61,7 +62,9 @@ PAGES = {
     "link request": FOOTER,
     "link sent": [EMAIL, *FOOTER],
     "privacy": [CONTROLLER, DPO_EMAIL, *FOOTER],
-    "private page": [FIRST_NAME, LAST_NAME, EMAIL, ORGANISATION, SESSION_TITLE, ROOM, *FOOTER],
+    "private page": [FIRST_NAME, LAST_NAME, EMAIL, ORGANISATION, REGION, SESSION_TITLE, ROOM, *FOOTER],
+    "details": [NEW_EMAIL, *FOOTER],  # the address waiting to be confirmed
+    "confirm new email": FOOTER,
     "cancel a session": [SESSION_TITLE, *FOOTER],
     "cancel everything": FOOTER,
     "staff": [SESSION_TITLE, ROOM, *FOOTER],
@@ -124,8 +127,9 @@ def site(live_server, seeded):
         **details, "platforms": [energy.platform_id], "sessions": [energy.pk], "consent": "on"})
     assert response.status_code == 302 and response["Location"].endswith("/register/thanks/"), response.content[:2000]
     registration = Registration.objects.get(event=seeded, email=EMAIL)
-    # Where NUTS does not reach, the participant writes their region in words.
-    Registration.objects.filter(pk=registration.pk).update(region="", region_other=REGION)
+    # Where NUTS does not reach, the participant writes their region in words; and they asked to
+    # change their address (the details page says which one it waits for).
+    Registration.objects.filter(pk=registration.pk).update(region="", region_other=REGION, new_email=NEW_EMAIL)
     assert [registration.first_name, registration.last_name, registration.organisation] == [
         FIRST_NAME, LAST_NAME, ORGANISATION]
 
@@ -186,6 +190,8 @@ def open_page(page, name, site):
         "link request": f"{base}/register/link/",
         "privacy": f"{base}/privacy/",
         "private page": f"{base}/registration/{token}/",
+        "details": f"{base}/registration/{token}/details/",
+        "confirm new email": f"{base}/confirm-email/{'K' * 43}/",  # the page with its button, whatever the key
         "cancel a session": f"{base}/registration/{token}/cancel/{site['booking']}/",
         "cancel everything": f"{base}/registration/{token}/cancel/",
         "staff": f"{base}/staff/",
