@@ -144,7 +144,7 @@ def test_the_sign_up_form_works_with_the_keyboard_alone(page, live_server, seede
         ("#id_email", "ane.keyboard@example.eus"),
         ("#id_organisation", "Basque Government"),
         ("#id_country", "Spain"),  # typing into a focused <select> picks the option
-        ("#id_region", "Basque Country"),
+        ("#id_region", "País Vasco"),
     ]
     for selector, text in typed:
         tab_to(selector)

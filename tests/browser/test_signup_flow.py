@@ -23,7 +23,7 @@ def test_sign_up_open_private_link_cancel_and_the_waitlist_moves_up(page, live_s
     page.get_by_label(re.compile(r"^\s*Email address")).fill("ane@example.eus")
     page.get_by_label(re.compile(r"^\s*Organisation")).fill("Basque Government")
     page.get_by_label(re.compile(r"^\s*Country")).select_option(label="Spain")
-    page.get_by_label(re.compile(r"^\s*Region")).fill("Basque Country")
+    page.get_by_label(re.compile(r"^\s*Region")).select_option(label="País Vasco")
     page.get_by_label("Public authority or policy-maker").check()
     page.get_by_label("Energy", exact=True).check()
     page.get_by_label(re.compile("Joint Thematic Platforms Conference")).check()
