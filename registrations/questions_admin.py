@@ -56,7 +56,9 @@ class QuestionAdmin(RefreshesAgenda, TranslationAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         with transaction.atomic():
             if object_id and request.method == "POST" and object_id.isdigit():
-                list(QuestionOption.objects.select_for_update().filter(question_id=object_id).order_by("pk"))
+                # NO KEY, as sign-ups lock them: answers being written (KEY SHARE) need not wait.
+                list(QuestionOption.objects.select_for_update(no_key=True).filter(
+                    question_id=object_id).order_by("pk"))
             return super().changeform_view(request, object_id, form_url, extra_context)
 
 

@@ -233,7 +233,8 @@ def refuse_full_options(answers, registration=None):
     if registration is not None:
         held = set(Answer.options.through.objects.filter(answer__registration=registration).values_list(
             "questionoption_id", flat=True))
-    limited = list(QuestionOption.objects.select_for_update().filter(
+    # NO KEY: answers of others still insert their rows pointing at the option (KEY SHARE).
+    limited = list(QuestionOption.objects.select_for_update(no_key=True).filter(
         pk__in=sorted(set(question_of) - held), limit__isnull=False).order_by("pk"))
     if not limited:
         return

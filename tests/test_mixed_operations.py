@@ -1,7 +1,9 @@
-"""Every write path at once: sign-ups, changes, cancellations, promotions and organisers' edits
-in the admin (session, room and event pages, the inlines too), racing each other on
-PostgreSQL. Nothing may fail, no session may hold more seats than it has, nobody may wait
-beside a free seat, and every registration has its confirmation.
+"""Every write path at once: sign-ups, changes, cancellations, promotions, participants'
+corrections of their details and answers, and organisers' edits in the admin (session, room
+and event pages, the inlines too, and a question's answers with their places), racing each
+other on PostgreSQL. Nothing may fail, no session may hold more seats than it has, no answer
+more people than its places, nobody may wait beside a free seat, and every registration has
+its confirmation.
 
 Each test has a negative control: the same race with the lock order the app had before
 (registrations locked FOR UPDATE, so a promotion's outbox row for someone changing their own
@@ -22,7 +24,7 @@ from django.urls import reverse
 
 from agenda.models import Session
 from registrations import services
-from registrations.models import Booking, OutgoingEmail, Registration
+from registrations.models import Booking, OutgoingEmail, Question, QuestionOption, Registration
 from tests.factories import MADRID, EventFactory, PlatformFactory, RoomFactory, SessionFactory, details_for
 from tests.html_forms import form_data
 
@@ -134,6 +136,10 @@ class Programme:
         ]
         self.rooms = [small, large]
         self.admin = User.objects.create_superuser("boss", "boss@example.org", "pw")
+        # A dinner with few places, chosen by sign-ups and corrections, its places edited.
+        self.dinner = Question.objects.create(event=self.event, label="Dinner", kind="single_choice")
+        self.options = [QuestionOption.objects.create(question=self.dinner, label="Yes", limit=3, position=0),
+                        QuestionOption.objects.create(question=self.dinner, label="No", position=1)]
         self.next_person = 0
         self.lock = threading.Lock()
 
@@ -153,9 +159,25 @@ def operations(programme, rng):
     def someone():
         return Registration.objects.filter(event=event, status="active").order_by("?").first()
 
+    def some_answer():
+        choice = rng.choice([*programme.options, None])
+        return {programme.dinner: choice.pk if choice else None}
+
     def sign_up():
-        services.register(event, details=details_for(programme.new_email()), platforms=[programme.platform],
-                          sessions=some_sessions())
+        try:
+            services.register(event, details=details_for(programme.new_email()), platforms=[programme.platform],
+                              sessions=some_sessions(), answers=some_answer())
+        except services.OptionFull:
+            pass  # refused with a message on the form: a right outcome
+
+    def correct_details():
+        if person := someone():
+            try:
+                services.update_details(person, details={"organisation": f"Org {rng.randint(1, 9)}"},
+                                        platforms=[programme.platform], partnerships=[], listed=rng.random() < 0.5,
+                                        answers=some_answer(), email=person.email)
+            except services.OptionFull:
+                pass
 
     def change():
         if person := someone():
@@ -194,8 +216,11 @@ def operations(programme, rng):
         fields = ["rooms-0-capacity", "rooms-1-capacity", "sessions-0-capacity", "sessions-2-capacity"]
         admin_page("admin:agenda_event_change", event.pk, "event_form", rng.sample(fields, 2))
 
+    def question_page():
+        admin_page("admin:registrations_question_change", programme.dinner.pk, "question_form", ["options-0-limit"])
+
     return [sign_up, sign_up, change, change, cancel_a_booking, cancel_a_registration, promote, session_page,
-            room_page, event_page_inlines, event_page_inlines]
+            room_page, event_page_inlines, event_page_inlines, correct_details, question_page]
 
 
 def everything_at_once(monkeypatch, seed):
@@ -241,6 +266,9 @@ def broken_invariants(programme):
             broken.append(f"{session}: {session.confirmed_count} confirmed for {limit} seats")
         if session.waitlisted_count and (limit is None or session.confirmed_count < limit):
             broken.append(f"{session}: {session.waitlisted_count} waiting beside a free seat")
+    for option in QuestionOption.objects.filter(question=programme.dinner).with_taken():
+        if option.limit is not None and option.taken > option.limit:
+            broken.append(f"answer {option}: chosen by {option.taken} for {option.limit} places")
     unconfirmed = Registration.objects.filter(event=programme.event).exclude(emails__kind="confirmation")
     broken += [f"{registration}: no confirmation email" for registration in unconfirmed]
     return broken

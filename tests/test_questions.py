@@ -241,7 +241,7 @@ def test_negative_control_without_the_option_lock_the_dinner_is_oversold(dinner,
         """QuestionOption.objects whose select_for_update locks nothing, and a pause after the
         options are read, so that counts and writes of the racers interleave."""
 
-        def select_for_update(self):
+        def select_for_update(self, **options):
             return self
 
         def filter(self, *args, **kwargs):
