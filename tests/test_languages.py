@@ -9,7 +9,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import translation
 
-from registrations import services
+from registrations import regions, services
 from registrations.emails import build_message
 from registrations.models import OutgoingEmail, Registration
 from tests.factories import details_for, staff_user
@@ -82,6 +82,8 @@ def ane(seeded):
 # What stays as organisers and participants typed it, in every language.
 CONTENT = ["Meeting room", "Auditorium", "Foyer", "Bizkaiko Foru Aldundia", "Etxeberria", "Tester", "example.",
            "Basque Country"]
+# NUTS names the regions in their own languages (some in English, the UK's): a list, not our words.
+CONTENT += [region.name for region in regions.all_regions()]
 
 
 def public_pages(event, registration):
@@ -134,6 +136,7 @@ def test_every_kind_of_email_is_written_in_the_participants_language(seeded, ane
     contexts = {
         "confirmation": {}, "promotion": {"session": energy.pk}, "change": {"added": [energy.pk], "dropped": []},
         "cancellation": {"dropped": [energy.pk]}, "private_link": {}, "session_moved": {"session": energy.pk, "was": moved},
+        "details_changed": {"changed": ["organisation", "answers"]}, "confirm_new_email": {"key": "k" * 43},
     }
     assert set(contexts) == set(OutgoingEmail.Kind.values)  # a new kind must be checked here too
     for kind, context in contexts.items():
