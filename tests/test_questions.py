@@ -235,28 +235,23 @@ def test_twelve_at_once_for_four_dinner_places_give_four_places_and_eight_refusa
 @pytest.mark.django_db(transaction=True)
 def test_negative_control_without_the_option_lock_the_dinner_is_oversold(dinner, monkeypatch):
     event, question, come = dinner
-    real_filter = QuestionOption.objects.filter
+    real_filter, real_refuse = QuestionOption.objects.filter, services.refuse_full_options
 
     class Unlocked:
-        """QuestionOption.objects whose select_for_update locks nothing, and a pause after the
-        options are read, so that counts and writes of the racers interleave."""
+        """QuestionOption.objects whose select_for_update locks nothing."""
 
         def select_for_update(self, **options):
             return self
 
         def filter(self, *args, **kwargs):
-            return PausedQuery(real_filter(*args, **kwargs))
+            return real_filter(*args, **kwargs)
 
-    class PausedQuery(list):
-        def __init__(self, query):
-            self.query = query
-
-        def order_by(self, *fields):
-            found = list(self.query.order_by(*fields))
-            time.sleep(0.05)
-            return found
+    def count_then_pause(*args, **kwargs):
+        real_refuse(*args, **kwargs)
+        time.sleep(0.1)  # widen the window between counting the places and writing the answer
 
     monkeypatch.setattr(services.QuestionOption, "objects", Unlocked())
+    monkeypatch.setattr(services, "refuse_full_options", count_then_pause)
     errors, _full = dinner_race(event, question, come)
     assert errors == []
     assert come.answers.count() > PLACES, "expected an oversold dinner without the lock"
