@@ -89,6 +89,7 @@ class SessionAdmin(RefreshesAgenda, TranslationAdmin):
         "kind",
         "seat_limit_display",
         "confirmed",
+        "held",
         "waitlisted",
         "seats_left",
         "registrable",
@@ -114,6 +115,10 @@ class SessionAdmin(RefreshesAgenda, TranslationAdmin):
     @admin.display(description=_("confirmed"), ordering="confirmed_count")
     def confirmed(self, session):
         return session.confirmed_count
+
+    @admin.display(description=_("held"), ordering="held_count")
+    def held(self, session):
+        return session.held_count
 
     @admin.display(description=_("waitlisted"), ordering="waitlisted_count")
     def waitlisted(self, session):

@@ -57,6 +57,19 @@ class Event(models.Model):
         max_length=20, choices=DataProtectionLaw.choices, default=DataProtectionLaw.EU_INSTITUTIONS,
         help_text="The law the privacy notice cites, and the authority it names for complaints.",
     )
+    # Who gets in (registrations/services.py): all off, anyone may register at once.
+    verify_email = models.BooleanField(
+        default=False, help_text="Seats are held until the participant confirms their address from an email."
+    )
+    verification_hold_minutes = models.PositiveIntegerField(
+        default=30, help_text="How long seats are held for an address not confirmed yet; then they go to the waitlist."
+    )
+    requires_approval = models.BooleanField(
+        default=False, help_text="Registrations wait, with their seats held, until an organiser approves them."
+    )
+    invitation_only = models.BooleanField(
+        default=False, help_text="Only people invited (Invitations, in the admin) can register."
+    )
     retention_days = models.PositiveIntegerField(
         default=365, help_text="Days after the event before `manage.py anonymise_registrations` anonymises its registrations."
     )
@@ -169,8 +182,11 @@ class SessionQuerySet(models.QuerySet):
         return self.filter(starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=1))
 
     def with_seat_counts(self):
+        """confirmed_count, held_count (kept for someone confirming their address or awaiting
+        approval: taken all the same) and waitlisted_count."""
         return self.annotate(
             confirmed_count=Count("bookings", filter=Q(bookings__status="confirmed")),
+            held_count=Count("bookings", filter=Q(bookings__status="held")),
             waitlisted_count=Count("bookings", filter=Q(bookings__status="waitlisted")),
         )
 
@@ -247,7 +263,12 @@ class Session(models.Model):
         """Free seats, from the with_seat_counts() annotation; None means no limit."""
         if self.seat_limit is None:
             return None
-        return max(self.seat_limit - self.confirmed_count, 0)
+        return max(self.seat_limit - self.seats_taken, 0)
+
+    @property
+    def seats_taken(self):
+        """Confirmed and held seats, from the with_seat_counts() annotation."""
+        return self.confirmed_count + getattr(self, "held_count", 0)
 
     def overlaps(self, other):
         return self.starts_at < other.ends_at and other.starts_at < self.ends_at

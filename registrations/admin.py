@@ -1,12 +1,14 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
 from agenda.models import Event
-from registrations import exports, outbox, programme_admin, regions, services  # noqa: F401 (programme_admin: see there)
+from registrations import admission, exports, outbox, programme_admin, regions, services  # noqa: F401 (programme_admin: see there)
+from registrations.invitations_admin import InvitationAdmin  # noqa: F401 (registers it)
 from registrations.questions_admin import AnswerInline
 from registrations.staff import csv_response
 from registrations.models import Booking, OutgoingEmail, Registration
@@ -81,7 +83,38 @@ class RegistrationAdmin(admin.ModelAdmin):
     filter_horizontal = ["platforms", "partnerships"]
     inlines = [BookingInline, AnswerInline, OutgoingEmailInline]
     date_hierarchy = "created_at"
-    actions = ["resend_confirmation", "email_private_link", "cancel_registrations", "export_csv"]
+    actions = ["approve_selected", "reject_selected", "resend_confirmation", "email_private_link",
+               "cancel_registrations", "export_csv"]
+
+    def has_admit_permission(self, request):
+        return request.user.has_perm("registrations.admit")
+
+    @admin.action(description=gettext_lazy("Approve the selected registrations awaiting approval…"), permissions=["admit"])
+    def approve_selected(self, request, queryset):
+        return self.decide(request, queryset, "approve")
+
+    @admin.action(description=gettext_lazy("Reject the selected registrations awaiting approval…"), permissions=["admit"])
+    def reject_selected(self, request, queryset):
+        return self.decide(request, queryset, "reject")
+
+    def decide(self, request, queryset, decision):
+        """Django's delete-confirmation pattern: a page listing those concerned, with a message
+        for their emails; its POST (carrying `post`) decides."""
+        pending = list(queryset.filter(status=Registration.Status.PENDING))
+        if not pending:
+            self.message_user(request, _("None of the selected registrations awaits approval."), messages.WARNING)
+            return None
+        form = admission.DecisionForm(request.POST if request.POST.get("post") else None,
+                                      initial={"decision": decision})
+        if form.is_bound and form.is_valid():
+            count = admission.decide(pending, decision, form.cleaned_data["message"])
+            text = _("%(people)s approved.") if decision == "approve" else _("%(people)s rejected.")
+            self.message_user(request, text % {"people": services.people(count)}, messages.SUCCESS)
+            return None
+        context = {**self.admin_site.each_context(request), "title": _("Are you sure?"), "pending": pending,
+                   "form": form, "decision": decision, "action": request.POST.get("action"),
+                   "opts": self.model._meta, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
+        return TemplateResponse(request, "admin/registrations/decide.html", context)
 
     def has_export_permission(self, request):
         return request.user.has_perm("registrations.export_attendees")

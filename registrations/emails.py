@@ -18,7 +18,23 @@ from registrations.models import Booking, OutgoingEmail
 from registrations.questions import answers_in_words
 
 
+def invitation_context(email):
+    """An invitation email's context: it is for an invitation, not (yet) a registration."""
+    invitation = email.invitation
+    return {
+        "email": email,
+        "invitation": invitation,
+        "event": invitation.event,
+        "invitation_url": settings.SITE_URL + invitation.get_absolute_url(),
+        "decline_url": settings.SITE_URL + reverse("registrations:decline_invitation",
+                                                   args=[invitation.event.slug, invitation.token]),
+        "event_url": settings.SITE_URL + invitation.event.get_absolute_url(),
+    }
+
+
 def email_context(email):
+    if email.invitation_id:
+        return invitation_context(email)
     registration = email.registration
     event = registration.event
     session_titles = dict(
@@ -38,6 +54,11 @@ def email_context(email):
         "was": _was(email.context.get("was")),
         "changed": email.context.get("changed", []),
         "old_address": email.context.get("old_address"),
+        # The organiser's words with an approval or a rejection.
+        "message": email.context.get("message", ""),
+        "reason": email.context.get("reason", ""),
+        "verify_url": settings.SITE_URL + reverse("registrations:verify", args=[event.slug, registration.verification_key])
+        if email.kind == OutgoingEmail.Kind.VERIFY and registration.verification_key else "",
         "details": details_in_words(registration, email.context.get("changed", []))
         if email.kind == OutgoingEmail.Kind.DETAILS_CHANGED else [],
         # The key this email was written for: a later request for another address makes it void.
@@ -85,8 +106,9 @@ def _session_ids(context):
 
 
 def build_message(email):
-    """The message, in the participant's language and the event's time zone."""
-    with translation.override(email.registration.language):
+    """The message, in the participant's (or invitee's) language and the event's time zone."""
+    language = email.invitation.language if email.invitation_id else email.registration.language
+    with translation.override(language):
         return _build_message(email)
 
 
@@ -108,12 +130,14 @@ def _build_message(email):
         reply_to=[context["event"].contact_email] if context["event"].contact_email else None,
     )
     message.attach_alternative(html, "text/html")
-    if email.kind == OutgoingEmail.Kind.CONFIRM_NEW_EMAIL:
-        return message  # to an address not confirmed yet: nothing of the registration
-    if not context["registration"].is_cancelled:
-        message.attach(checkin_qr_code(context["registration"]))
+    registration = context.get("registration")
+    if email.kind == OutgoingEmail.Kind.CONFIRM_NEW_EMAIL or registration is None or not registration.is_admitted:
+        # An address not confirmed yet, an invitation, someone not (or no longer) admitted: no
+        # check-in code, no calendar.
+        return message
+    message.attach(checkin_qr_code(registration))
     confirmed = [booking.session for booking in context["bookings"] if booking.status == Booking.Status.CONFIRMED]
-    if confirmed and not context["registration"].is_cancelled:
+    if confirmed:
         ics = build_calendar(context["event"], confirmed, my_agenda_name(context["event"]))
         message.attach("my-agenda.ics", ics, "text/calendar")
     return message

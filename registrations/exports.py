@@ -18,7 +18,7 @@ CHUNK = 2000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 HEADER = [
     "registration id", "last name", "first name", "email", "organisation", "country", "region code", "region",
-    "stakeholder type", "platforms", "sessions", "registered at", "checked in at",
+    "stakeholder type", "platforms", "sessions", "registered at", "checked in at", "registration status",
 ]  # then one column per question of the event
 
 
@@ -36,8 +36,9 @@ class Echo:
 
 
 def attendees(event, session=None, platform=None, status=None):
-    """The registrations the filters select. No status: everyone still registered (on the
-    session, if given: confirmed and waitlisted). A status: those with a booking in that state
+    """The registrations the filters select. No status: everyone still registered, awaiting
+    approval or their address's confirmation included (on the session, if given: confirmed,
+    held and waitlisted). A status: those with a booking in that state
     (on the session, if given); 'cancelled' also takes cancelled registrations."""
     registrations = Registration.objects.filter(event=event)
     bookings = Q()
@@ -51,7 +52,7 @@ def attendees(event, session=None, platform=None, status=None):
         registrations = registrations.filter(bookings | Q(status=Registration.Status.CANCELLED))
     else:
         if status != Booking.Status.CANCELLED:
-            registrations = registrations.filter(status=Registration.Status.ACTIVE)
+            registrations = registrations.filter(status__in=Registration.LIVE_STATUSES)
         if bookings:
             registrations = registrations.filter(bookings)
     if platform:
@@ -60,7 +61,7 @@ def attendees(event, session=None, platform=None, status=None):
 
 
 FIELDS = ["id", "last_name", "first_name", "email", "organisation", "country", "region", "region_other",
-          "stakeholder_type", "created_at", "checked_in_at"]
+          "stakeholder_type", "created_at", "checked_in_at", "status"]
 
 
 def csv_rows(event, registrations):
@@ -73,6 +74,7 @@ def csv_rows(event, registrations):
     # Looked up once per export: translating names row by row costs more than the rest.
     stakeholder_types = {value: str(label) for value, label in Registration.StakeholderType.choices}
     country_names = {code: str(name) for code, name in countries}
+    statuses = {value: str(label) for value, label in Registration.Status.choices}
     last_id = 0
     while True:
         chunk = list(registrations.filter(id__gt=last_id).order_by("id").values_list(*FIELDS)[:CHUNK])
@@ -94,13 +96,13 @@ def csv_rows(event, registrations):
         )
         answers = answers_by_registration(questions, in_chunk)
         lines = []
-        for pk, last, first, email, organisation, country, region, other, stakeholder, created, checked_in in chunk:
+        for pk, last, first, email, organisation, country, region, other, stakeholder, created, checked_in, status in chunk:
             found = regions.region(region)
             cells = [pk, last, first, email, organisation, country_names.get(country, country), region,
                      found.name if found else other,
                      stakeholder_types.get(stakeholder, stakeholder), "; ".join(platforms.get(pk, ())),
                      "; ".join(bookings.get(pk, ())), local_time(created, event), local_time(checked_in, event),
-                     *(answers.get((pk, question.pk), "") for question in questions)]
+                     statuses.get(status, status), *(answers.get((pk, question.pk), "") for question in questions)]
             lines.append(writer.writerow([neutralise(cell) for cell in cells]))
         yield "".join(lines)
         last_id = chunk[-1][0]

@@ -180,9 +180,9 @@ class SessionChoiceMixin:
             counted = (
                 Session.objects.filter(pk__in=self.sessions_by_pk).select_related("room").with_seat_counts()
             )
-            confirmed = {session.pk: session.confirmed_count for session in counted}
+            counts = {session.pk: (session.confirmed_count, session.held_count) for session in counted}
             for pk, session in self.sessions_by_pk.items():
-                session.confirmed_count = confirmed[pk]
+                session.confirmed_count, session.held_count = counts[pk]
             by_day = itertools.groupby(
                 self.sessions_by_pk.values(), key=lambda session: timezone.localtime(session.starts_at).date()
             )
@@ -375,6 +375,19 @@ class DetailsForm(RegistrationForm):
         self.helper.attrs = {"novalidate": ""}
 
     submit_label = gettext_lazy("Save my details")
+
+
+class InvitationForm(RegistrationForm):
+    """The sign-up form of one invitee: their name filled in, their address fixed."""
+
+    def __init__(self, event, invitation, *args, **kwargs):
+        super().__init__(event, *args, **kwargs)
+        first, _space, last = invitation.name.strip().partition(" ")
+        self.initial.setdefault("first_name", first)
+        self.initial.setdefault("last_name", last)
+        self.fields["email"].initial = invitation.email
+        self.fields["email"].disabled = True  # the invitation is for this address
+        self.fields["email"].help_text = _("The address you were invited at.")
 
 
 class ChangeSessionsForm(SessionChoiceMixin, forms.Form):

@@ -44,6 +44,13 @@ class Registration(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Registered")
         CANCELLED = "cancelled", _("Cancelled")
+        UNVERIFIED = "unverified", _("Email address not confirmed yet")
+        PENDING = "pending", _("Awaiting approval")
+        REJECTED = "rejected", _("Not admitted")
+        EXPIRED = "expired", _("Expired: address not confirmed in time")
+
+    # Statuses that hold seats (held ones until active) and still have a registration to change.
+    LIVE_STATUSES = (Status.ACTIVE, Status.UNVERIFIED, Status.PENDING)
 
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="registrations")
     first_name = models.CharField(_("first name"), max_length=100)
@@ -68,6 +75,10 @@ class Registration(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     checkin_code = models.CharField(max_length=16, unique=True, default=new_checkin_code, editable=False)
     checked_in_at = models.DateTimeField(null=True, blank=True)
+    # Unverified registrations: the key of the link in the verification email (>= 128 bits),
+    # and when their held seats go to the waitlist if it is not opened (services.expire_unverified).
+    verification_key = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    hold_until = models.DateTimeField(null=True, blank=True, editable=False)
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
     # A new address the participant asked for on the details page: it replaces `email` only
     # once confirmed with the key sent there (services.confirm_new_email).
@@ -97,11 +108,13 @@ class Registration(models.Model):
         ]
         indexes = [
             models.Index(fields=["event", "status"], name="registration_event_status_idx"),
+            models.Index(fields=["status", "hold_until"], name="registration_hold_idx"),
             models.Index(fields=["event", "last_name"], name="registration_event_name_idx"),
         ]
         permissions = [
             ("export_attendees", "Can export attendee lists"),
             ("check_in", "Can check participants in at the door"),
+            ("admit", "Can approve or reject registrations"),
         ]
 
     def __str__(self):
@@ -114,6 +127,16 @@ class Registration(models.Model):
     @property
     def is_cancelled(self):
         return self.status == self.Status.CANCELLED
+
+    @property
+    def has_ended(self):
+        """Cancelled, rejected or expired: nothing held, the private link dead, the address free
+        to register again."""
+        return self.status not in self.LIVE_STATUSES
+
+    @property
+    def is_admitted(self):
+        return self.status == self.Status.ACTIVE
 
     @property
     def region_name(self):
@@ -156,8 +179,13 @@ class Booking(models.Model):
 
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", _("Confirmed")
+        # A seat kept for a registration whose address is not confirmed yet or that awaits
+        # approval: taken like a confirmed one; confirmed on verification or approval.
+        HELD = "held", _("Held")
         WAITLISTED = "waitlisted", _("Waitlisted")
         CANCELLED = "cancelled", _("Cancelled")
+
+    TAKING_A_SEAT = (Status.CONFIRMED, Status.HELD)
 
     registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="bookings")
     session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="bookings")
@@ -193,6 +221,12 @@ class OutgoingEmail(models.Model):
         SESSION_MOVED = "session_moved", "Session moved"
         DETAILS_CHANGED = "details_changed", "Details changed"
         CONFIRM_NEW_EMAIL = "confirm_new_email", "Confirm a new address"
+        VERIFY = "verify", "Confirm the address"
+        PENDING = "pending", "Awaiting approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Not admitted"
+        INVITATION = "invitation", "Invitation"
+        INVITATION_REMINDER = "invitation_reminder", "Invitation reminder"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -201,7 +235,9 @@ class OutgoingEmail(models.Model):
         FAILED = "failed", "Failed"
 
     kind = models.CharField(max_length=30, choices=Kind.choices)
-    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="emails")
+    # Every email is for a registration, but invitations, which are for an invitation.
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="emails", null=True, blank=True)
+    invitation = models.ForeignKey("Invitation", on_delete=models.CASCADE, related_name="emails", null=True, blank=True)
     to_address = models.EmailField(max_length=254)
     context = models.JSONField(default=dict, blank=True, help_text="Details of the change, e.g. session ids.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
@@ -268,9 +304,10 @@ class Question(models.Model):
 
 class QuestionOptionQuerySet(models.QuerySet):
     def with_taken(self):
-        """Annotates `taken`: active registrations whose answer chose the option."""
+        """Annotates `taken`: registrations still live (in, or awaiting approval or their
+        address's confirmation) whose answer chose the option."""
         return self.annotate(
-            taken=Count("answers", filter=Q(answers__registration__status=Registration.Status.ACTIVE))
+            taken=Count("answers", filter=Q(answers__registration__status__in=Registration.LIVE_STATUSES))
         )
 
 
@@ -311,3 +348,43 @@ class Answer(models.Model):
 
     def __str__(self):
         return f"{self.registration}: {self.question}"
+
+
+class Invitation(models.Model):
+    """A personal invitation: its link opens the sign-up form with the name and address filled
+    in, needing neither approval nor verification (services.invite)."""
+
+    class Status(models.TextChoices):
+        INVITED = "invited", _("Invited")
+        REGISTERED = "registered", _("Registered")
+        DECLINED = "declined", _("Declined")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email address"), max_length=254)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE,
+        help_text=_("The language of the invitation email."),
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.INVITED)
+    registration = models.OneToOneField(
+        Registration, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
+    )
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["event", "name", "id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), "event", name="invitation_email_unique_per_event"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
+
+    def get_absolute_url(self):
+        return reverse("registrations:invitation", args=[self.event.slug, self.token])

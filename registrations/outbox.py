@@ -23,7 +23,7 @@ from celery import current_app
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import DatabaseError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from registrations.emails import build_message
@@ -50,6 +50,13 @@ def queue(registration, kind, to=None, **context):
     email = OutgoingEmail.objects.create(
         registration=registration, kind=kind, to_address=to or registration.email, context=context
     )
+    transaction.on_commit(lambda: enqueue(email.pk))
+    return email
+
+
+def queue_for_invitation(invitation, kind):
+    """An email to an invitee, who has no registration yet."""
+    email = OutgoingEmail.objects.create(invitation=invitation, kind=kind, to_address=invitation.email)
     transaction.on_commit(lambda: enqueue(email.pk))
     return email
 
@@ -203,13 +210,23 @@ def _record(email, status, error, next_attempt_at=None):
                     email.pk, status)
 
 
+# Emails that do not go to the registration's own address: a new address to confirm, the old
+# address told of a change, an invitation.
+ADDRESSED_ELSEWHERE = (
+    Q(registration__isnull=True) | Q(kind=OutgoingEmail.Kind.CONFIRM_NEW_EMAIL) | Q(context__has_key="old_address")
+)
+
+
 def retry_failed(emails):
     """Gives failed emails a fresh set of attempts, to the registration's current address (it
-    may have been corrected since)."""
+    may have been corrected since) unless they were for another address."""
     with transaction.atomic():
         ids = list(emails.filter(status=FAILED).select_for_update().values_list("id", flat=True))
         current_address = Registration.objects.filter(pk=OuterRef("registration_id")).values("email")[:1]
-        OutgoingEmail.objects.filter(pk__in=ids).update(
+        retried = OutgoingEmail.objects.filter(pk__in=ids)
+        retried.filter(ADDRESSED_ELSEWHERE).update(
+            status=QUEUED, attempts=0, next_attempt_at=timezone.now(), updated_at=timezone.now())
+        retried.exclude(ADDRESSED_ELSEWHERE).update(
             status=QUEUED, attempts=0, to_address=Subquery(current_address), next_attempt_at=timezone.now(),
             updated_at=timezone.now(),
         )

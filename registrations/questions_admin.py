@@ -16,9 +16,9 @@ from registrations.models import Answer, Question, QuestionOption, Registration
 
 
 def holders(option):
-    """Active registrations whose answer chose the option."""
+    """Live registrations (in, or awaiting approval or confirmation) whose answer chose the option."""
     return Answer.options.through.objects.filter(
-        questionoption=option, answer__registration__status=Registration.Status.ACTIVE
+        questionoption=option, answer__registration__status__in=Registration.LIVE_STATUSES
     ).count()
 
 

@@ -31,6 +31,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -38,9 +39,11 @@ from django.utils.translation import ngettext
 from agenda.models import Session
 from registrations import outbox
 from registrations import questions
-from registrations.models import Answer, Booking, OutgoingEmail, QuestionOption, Registration, new_token
+from registrations.models import Answer, Booking, Invitation, OutgoingEmail, QuestionOption, Registration, new_token
 
 CONFIRMED, WAITLISTED, CANCELLED = Booking.Status.CONFIRMED, Booking.Status.WAITLISTED, Booking.Status.CANCELLED
+HELD = Booking.Status.HELD
+ACTIVE, UNVERIFIED, PENDING = Registration.Status.ACTIVE, Registration.Status.UNVERIFIED, Registration.Status.PENDING
 
 
 def lock_sessions(session_ids):
@@ -54,11 +57,11 @@ def lock_sessions(session_ids):
 
 
 def seat_counts(session):
-    """(confirmed, waitlisted) bookings of the session, in one query."""
+    """(seats taken: confirmed or held, people on the waitlist) of the session, in one query."""
     counts = session.bookings.aggregate(
-        confirmed=Count("pk", filter=Q(status=CONFIRMED)), waiting=Count("pk", filter=Q(status=WAITLISTED))
+        taken=Count("pk", filter=Q(status__in=Booking.TAKING_A_SEAT)), waiting=Count("pk", filter=Q(status=WAITLISTED))
     )
-    return counts["confirmed"], counts["waiting"]
+    return counts["taken"], counts["waiting"]
 
 
 class Place(NamedTuple):
@@ -90,19 +93,41 @@ def book(registration, session, replace_cancelled=True):
         # A cancelled booking is replaced rather than revived: a new id puts it at the end of
         # the waitlist, where a newcomer belongs.
         Booking.objects.filter(registration=registration, session=session, status=CANCELLED).delete()
+    if place.status == CONFIRMED and not registration.is_admitted:
+        place = Place(HELD)  # kept until the address is confirmed or an organiser approves
     booking = Booking.objects.create(registration=registration, session=session, status=place.status)
     booking.place = place
     return booking
 
 
-def projected_places(sessions):
+def projected_places(event, sessions):
     """{session id: Place} that book() would give one more participant right now; nothing is
     locked or written."""
     counted = Session.objects.filter(pk__in=[session.pk for session in sessions]).select_related("room")
-    return {
-        session.pk: place_for_newcomer(session.seat_limit, session.confirmed_count, session.waitlisted_count)
+    places = {
+        session.pk: place_for_newcomer(session.seat_limit, session.seats_taken, session.waitlisted_count)
         for session in counted.with_seat_counts()
     }
+    if admission_status(event) != ACTIVE:
+        places = {pk: Place(HELD) if place.status == CONFIRMED else place for pk, place in places.items()}
+    return places
+
+
+def admission_status(event, invitation=None):
+    """The status a new registration starts in: invitees are in at once; otherwise the address
+    is confirmed first (verify_email), then an organiser approves (requires_approval)."""
+    if invitation is not None:
+        return ACTIVE
+    if event.verify_email:
+        return UNVERIFIED
+    if event.requires_approval:
+        return PENDING
+    return ACTIVE
+
+
+# The first email of a registration, by the status it starts in.
+FIRST_EMAIL = {ACTIVE: OutgoingEmail.Kind.CONFIRMATION, UNVERIFIED: OutgoingEmail.Kind.VERIFY,
+               PENDING: OutgoingEmail.Kind.PENDING}
 
 
 def current_places(registration):
@@ -129,7 +154,8 @@ def may_email_for_a_stranger(registration):
     so nobody can fill someone's inbox from our form. Counted in the outbox itself: the count
     survives a cache outage and is exact under the registration's lock."""
     hour_ago = timezone.now() - datetime.timedelta(hours=1)
-    sent = registration.emails.filter(kind=OutgoingEmail.Kind.PRIVATE_LINK, created_at__gte=hour_ago).count()
+    sent = registration.emails.filter(
+        kind__in=[OutgoingEmail.Kind.PRIVATE_LINK, OutgoingEmail.Kind.VERIFY], created_at__gte=hour_ago).count()
     return sent < settings.STRANGER_EMAILS_PER_HOUR
 
 
@@ -138,7 +164,8 @@ def may_email_for_a_stranger(registration):
 SAME_BROWSER_FOR = datetime.timedelta(hours=1)
 
 
-def register(event, *, details, platforms, sessions, partnerships=(), listed=False, browser="", answers=None):
+def register(event, *, details, platforms, sessions, partnerships=(), listed=False, browser="", answers=None,
+             invitation=None):
     """Signs someone up. Returns (registration, created, places): places is {session id: Place},
     what the sign-up got. `browser` identifies the browser it came from (a hash of a cookie).
 
@@ -150,26 +177,36 @@ def register(event, *, details, platforms, sessions, partnerships=(), listed=Fal
 
     `answers` is {question: cleaned value} of the organisers' questions; an option whose places
     are all taken raises OptionFull and nothing is saved.
+
+    The registration starts as admission_status() says: held seats and a verification email
+    where addresses are confirmed first, held seats and an "awaiting approval" email where
+    organisers approve; an `invitation` (whose address must be the one given) is in at once.
     """
     email = details["email"]
 
     def already_registered(existing):
         if may_email_for_a_stranger(existing):
-            outbox.queue(existing, OutgoingEmail.Kind.PRIVATE_LINK)
+            # Not confirmed yet: the link that confirms it again; otherwise the private link.
+            kind = OutgoingEmail.Kind.VERIFY if existing.status == UNVERIFIED else OutgoingEmail.Kind.PRIVATE_LINK
+            outbox.queue(existing, kind)
         signed_up_lately = existing.consent_given_at > timezone.now() - SAME_BROWSER_FOR
         if browser and existing.signup_browser == browser and signed_up_lately:
             return existing, False, current_places(existing)
-        return existing, False, projected_places(sessions)
+        return existing, False, projected_places(event, sessions)
 
     try:
         with transaction.atomic():
             existing = registration_of(event, email)
-            if existing and not existing.is_cancelled:
+            if existing and not existing.has_ended:
                 refuse_full_options(answers or {})  # as a newcomer would be: tells nobody it exists
                 return already_registered(existing)
             registration = existing or Registration(event=event)
             registration.signup_browser = browser
+            registration.status = admission_status(event, invitation)
             bookings = _sign_up(registration, details, platforms, sessions, partnerships, listed, answers or {})
+            if invitation is not None:
+                Invitation.objects.filter(pk=invitation.pk).update(
+                    status=Invitation.Status.REGISTERED, registration=registration)
             return registration, True, {booking.session_id: booking.place for booking in bookings}
     except IntegrityError:
         # Two sign-ups with one email raced and the other one won (a double click lands here):
@@ -178,8 +215,8 @@ def register(event, *, details, platforms, sessions, partnerships=(), listed=Fal
             existing = registration_of(event, email)
             if existing is None:
                 raise
-            if existing.is_cancelled:  # the winner has cancelled since: nothing to send
-                return existing, False, projected_places(sessions)
+            if existing.has_ended:  # the winner has cancelled since: nothing to send
+                return existing, False, projected_places(event, sessions)
             return already_registered(existing)
 
 
@@ -191,7 +228,9 @@ def _sign_up(registration, details, platforms, sessions, partnerships, listed, a
         setattr(registration, field, value)
     registration.consent_given_at = now
     registration.listed_consent_at = now if listed else None
-    registration.status = Registration.Status.ACTIVE
+    if registration.status == UNVERIFIED:
+        registration.verification_key = new_token()
+        registration.hold_until = now + datetime.timedelta(minutes=registration.event.verification_hold_minutes)
     if is_comeback:
         # Someone who cancelled signs up again: a fresh link, the old one stays dead.
         registration.token = new_token()
@@ -209,7 +248,7 @@ def _sign_up(registration, details, platforms, sessions, partnerships, listed, a
         for session in lock_sessions(session.pk for session in sessions)
     ]
     save_answers(registration, answers)
-    outbox.queue(registration, OutgoingEmail.Kind.CONFIRMATION)
+    outbox.queue(registration, FIRST_EMAIL[registration.status])
     return bookings
 
 
@@ -239,7 +278,7 @@ def refuse_full_options(answers, registration=None):
     if not limited:
         return
     taken = Answer.options.through.objects.filter(
-        questionoption__in=limited, answer__registration__status=Registration.Status.ACTIVE)
+        questionoption__in=limited, answer__registration__status__in=Registration.LIVE_STATUSES)
     if registration is not None:
         taken = taken.exclude(answer__registration=registration)
     counts = dict(taken.values_list("questionoption").annotate(count=Count("pk")).order_by())
@@ -282,7 +321,7 @@ def save_answers(registration, answers):
 def send_private_link(event, email):
     """Emails the private link to the address if it is registered; says nothing either way."""
     registration = registration_of(event, email)
-    if registration and not registration.is_cancelled and may_email_for_a_stranger(registration):
+    if registration and registration.status in (ACTIVE, PENDING) and may_email_for_a_stranger(registration):
         outbox.queue(registration, OutgoingEmail.Kind.PRIVATE_LINK)
     return registration
 
@@ -291,7 +330,7 @@ def notify_session_moved(session, was):
     """Queues an email to everyone holding a seat or a waitlist place in a session whose time
     or room has just changed; `was` is the session as it was before. Returns how many."""
     registrations = Registration.objects.filter(
-        status=Registration.Status.ACTIVE, bookings__session=session, bookings__status__in=[CONFIRMED, WAITLISTED]
+        status__in=[ACTIVE, PENDING], bookings__session=session, bookings__status__in=[CONFIRMED, HELD, WAITLISTED]
     ).distinct()
     before = {
         "starts_at": was.starts_at.isoformat(), "ends_at": was.ends_at.isoformat(),
@@ -379,15 +418,18 @@ def resend_copies(emails):
     details, to the registration's current address, which may have been corrected since);
     returns how many. The rows selected stay as they are: they record what happened."""
     originals = list(emails.filter(registration__status=Registration.Status.ACTIVE).select_related("registration"))
+    elsewhere = set(OutgoingEmail.objects.filter(outbox.ADDRESSED_ELSEWHERE, pk__in=[e.pk for e in originals])
+                    .values_list("pk", flat=True))
     for original in originals:
-        outbox.queue(original.registration, original.kind, **original.context)
+        to = original.to_address if original.pk in elsewhere else None  # a new address to confirm stays so
+        outbox.queue(original.registration, original.kind, to=to, **original.context)
     return len(originals)
 
 
 def lock_registration(registration):
     """The registration, locked; None if it was cancelled meanwhile."""
     locked = locked_registrations().get(pk=registration.pk)
-    return None if locked.is_cancelled else locked
+    return None if locked.has_ended else locked
 
 
 def live_bookings_of(registration, session_ids=None):
@@ -447,22 +489,106 @@ def cancel(registration):
     locked = lock_registration(registration)
     if locked is None:
         return Registration.objects.get(pk=registration.pk)
-    registration = locked
+    dropped = _close(locked, Registration.Status.CANCELLED)
+    outbox.queue(locked, OutgoingEmail.Kind.CANCELLATION, everything=True, dropped=dropped)
+    return locked
+
+
+def _close(registration, status):
+    """Ends the (locked) registration in `status`: every seat and waitlist place given up, the
+    seats to those waiting. Returns the ids of the sessions it held."""
     locked_sessions = lock_sessions(registration.bookings.exclude(status=CANCELLED).values_list("session_id", flat=True))
     bookings = live_bookings_of(registration)
     for session in locked_sessions:
         _cancel_booking(bookings[session.pk], session)
-    registration.status = Registration.Status.CANCELLED
-    registration.save(update_fields=["status", "updated_at"])
-    outbox.queue(registration, OutgoingEmail.Kind.CANCELLATION, everything=True, dropped=sorted(bookings))
+    registration.status = status
+    registration.verification_key, registration.hold_until = "", None
+    registration.save(update_fields=["status", "verification_key", "hold_until", "updated_at"])
+    return sorted(bookings)
+
+
+def _admit(registration, kind, **context):
+    """The (locked) registration is in: its held seats become confirmed ones (waitlist places
+    stay as they are), and `kind` of email tells them."""
+    held = registration.bookings.filter(status=HELD).values_list("session_id", flat=True)
+    lock_sessions(held)
+    registration.bookings.filter(status=HELD).update(status=CONFIRMED, updated_at=timezone.now())
+    registration.status = ACTIVE
+    registration.verification_key, registration.hold_until = "", None
+    registration.save(update_fields=["status", "verification_key", "hold_until", "updated_at"])
+    outbox.queue(registration, kind, **context)
+
+
+class VerificationExpired(Exception):
+    """The link was opened after the hold: the seats have gone (or are going) to the waitlist."""
+
+
+@transaction.atomic
+def verify(registration):
+    """The participant opened the link of the verification email. Where organisers approve,
+    the registration now awaits them (seats still held); otherwise it is in. Opened after
+    `hold_until`: VerificationExpired, and expire_unverified() ends it. Either this or the
+    expiry wins, never both: each decides under the registration's lock. Returns the
+    registration; one already verified is returned unchanged."""
+    registration = locked_registrations().select_related("event").get(pk=registration.pk)
+    if registration.status != UNVERIFIED:
+        return registration
+    if registration.hold_until <= timezone.now():
+        raise VerificationExpired
+    if registration.event.requires_approval:
+        registration.status = PENDING
+        registration.verification_key, registration.hold_until = "", None
+        registration.save(update_fields=["status", "verification_key", "hold_until", "updated_at"])
+        outbox.queue(registration, OutgoingEmail.Kind.PENDING)
+    else:
+        _admit(registration, OutgoingEmail.Kind.CONFIRMATION)
     return registration
 
 
+def expire_unverified(now=None):
+    """Ends each registration whose address was not confirmed before its hold ran out: its held
+    seats go to the first people waiting, who are emailed. One transaction per registration;
+    run by beat every minute. Returns how many expired."""
+    now = now or timezone.now()
+    due = list(Registration.objects.filter(status=UNVERIFIED, hold_until__lte=now).order_by("hold_until", "pk")
+               .values_list("pk", flat=True)[:1000])
+    expired = 0
+    for pk in due:
+        with transaction.atomic():
+            registration = locked_registrations().get(pk=pk)
+            if registration.status == UNVERIFIED and registration.hold_until <= now:  # not verified meanwhile
+                _close(registration, Registration.Status.EXPIRED)
+                expired += 1
+    return expired
+
+
+@transaction.atomic
+def approve(registration, message=""):
+    """An organiser admits a registration awaiting approval; returns whether it was one."""
+    registration = locked_registrations().get(pk=registration.pk)
+    if registration.status != PENDING:
+        return False
+    _admit(registration, OutgoingEmail.Kind.APPROVED, message=message)
+    return True
+
+
+@transaction.atomic
+def reject(registration, reason=""):
+    """An organiser turns down a registration awaiting approval: its places go to those
+    waiting, and an email tells them, with the reason if one is given. Returns whether it was one."""
+    registration = locked_registrations().get(pk=registration.pk)
+    if registration.status != PENDING:
+        return False
+    _close(registration, Registration.Status.REJECTED)
+    outbox.queue(registration, OutgoingEmail.Kind.REJECTED, reason=reason)
+    return True
+
+
 def _cancel_booking(booking, locked_session):
-    was_confirmed = booking.status == CONFIRMED
+    frees_a_seat = booking.status in Booking.TAKING_A_SEAT
     booking.status = CANCELLED
     booking.save(update_fields=["status", "updated_at"])
-    if was_confirmed:
+    if frees_a_seat:
         _promote(locked_session)
 
 
@@ -482,9 +608,11 @@ def _promote(locked_session):
         waiting = waiting[: max(free, 0)]
     promoted = list(waiting)
     for booking in promoted:
-        booking.status = CONFIRMED
+        # Someone not admitted yet gets the seat held; they hear of it when they are admitted.
+        booking.status = CONFIRMED if booking.registration.is_admitted else HELD
         booking.save(update_fields=["status", "updated_at"])
-        outbox.queue(booking.registration, OutgoingEmail.Kind.PROMOTION, session=locked_session.pk)
+        if booking.status == CONFIRMED:
+            outbox.queue(booking.registration, OutgoingEmail.Kind.PROMOTION, session=locked_session.pk)
     return promoted
 
 
@@ -548,7 +676,7 @@ def confirm_new_email(event, key):
     """Replaces the registration's address by the one the key was sent to; the old address is
     told. Raises EmailNotConfirmed with the reason."""
     registration = locked_registrations().filter(
-        event=event, new_email_key=key, status=Registration.Status.ACTIVE).first() if key else None
+        event=event, new_email_key=key, status__in=[ACTIVE, PENDING]).first() if key else None
     if registration is None or registration.new_email_asked_at < timezone.now() - NEW_EMAIL_VALID_FOR:
         raise EmailNotConfirmed(_("This link does not work (any more). Ask for the change again on your private page."))
     if Registration.objects.filter(event=event).with_email(registration.new_email).exclude(pk=registration.pk).exists():
@@ -577,3 +705,41 @@ def check_in(registration):
     registration.checked_in_at = timezone.now()
     registration.save(update_fields=["checked_in_at", "updated_at"])
     return registration, True
+
+
+@transaction.atomic
+def invite(event, name, email, language=None):
+    """Invites someone: an Invitation and its email, with their personal link. An address
+    already invited to the event is skipped. Returns (invitation, created)."""
+    existing = Invitation.objects.filter(event=event).alias(email_lower=Lower("email")).filter(
+        email_lower=email.lower()).first()
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                event=event, name=name.strip(), email=email.strip(), language=language or settings.LANGUAGE_CODE)
+    except IntegrityError:  # invited by someone else a moment ago
+        return Invitation.objects.filter(event=event).alias(email_lower=Lower("email")).get(
+            email_lower=email.lower()), False
+    outbox.queue_for_invitation(invitation, OutgoingEmail.Kind.INVITATION)
+    Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
+    return invitation, True
+
+
+@transaction.atomic
+def remind_invitations(invitations):
+    """One reminder to each invitee who has neither registered nor declined, and was not
+    reminded yet; returns how many."""
+    due = list(invitations.select_for_update().filter(status=Invitation.Status.INVITED, reminded_at__isnull=True))
+    for invitation in due:
+        outbox.queue_for_invitation(invitation, OutgoingEmail.Kind.INVITATION_REMINDER)
+    Invitation.objects.filter(pk__in=[invitation.pk for invitation in due]).update(reminded_at=timezone.now())
+    return len(due)
+
+
+@transaction.atomic
+def decline_invitation(invitation):
+    """The invitee cannot come: no reminder, and the link no longer registers."""
+    return Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.INVITED).update(
+        status=Invitation.Status.DECLINED) == 1

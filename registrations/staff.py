@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from agenda.decorators import event_view
 from agenda.models import Platform
-from registrations import exports, services, stats
+from registrations import admission, exports, services, stats
 from registrations.models import Booking, Registration
 
 
@@ -58,7 +58,7 @@ def attendees_csv(request, event):
             return HttpResponseBadRequest(_("No platform %(slug)r.") % {"slug": slug}, content_type="text/plain")
     status = request.GET.get("status") or None
     if status not in (None, *Booking.Status.values):
-        return HttpResponseBadRequest(_("status is confirmed, waitlisted or cancelled."), content_type="text/plain")
+        return HttpResponseBadRequest(_("status is confirmed, held, waitlisted or cancelled."), content_type="text/plain")
     registrations = exports.attendees(event, session=session, platform=platform, status=status)
     return csv_response(event, registrations, exports.file_name(event, session, platform, status))
 
@@ -73,6 +73,7 @@ def staff_home(request, event):
         "numbers": stats.event_numbers(event, sessions),
         "can_export": request.user.has_perm("registrations.export_attendees"),
         "can_check_in": request.user.has_perm("registrations.check_in"),
+        "can_admit": request.user.has_perm("registrations.admit"),
     }
     return render(request, "staff/home.html", context)
 
@@ -128,6 +129,10 @@ def check_in(request, event, registration_id):
     if registration.is_cancelled:
         messages.error(request, _("%(name)s cancelled their registration: not checked in.") % {"name": registration.full_name})
         return back
+    if not registration.is_admitted:
+        messages.error(request, _("%(name)s is not admitted (%(status)s): not checked in.") % {
+            "name": registration.full_name, "status": registration.get_status_display()})
+        return back
     registration, first_time = services.check_in(registration)
     if first_time:
         messages.success(request, _("%(name)s is checked in.") % {"name": registration.full_name})
@@ -136,3 +141,32 @@ def check_in(request, event, registration_id):
         messages.warning(request, _("%(name)s was already checked in at %(time)s on %(day)s.") % {
             "name": registration.full_name, "time": f"{arrived:%H:%M}", "day": formats.date_format(arrived, pgettext("date format", "j F"))})
     return back
+
+
+@staff_only("registrations.admit")
+@event_view
+def approvals(request, event):
+    """Registrations awaiting approval: tick, choose, confirm (the second POST carries
+    `confirmed`), and each person gets the email of the decision."""
+    pending = Registration.objects.filter(event=event, status=Registration.Status.PENDING).prefetch_related(
+        LIVE_BOOKINGS, "platforms").order_by("created_at", "id")
+    if request.method == "POST":
+        form = admission.DecisionForm(request.POST)
+        chosen = list(pending.filter(pk__in=digits(request.POST.getlist("registration"))))
+        if not chosen:
+            messages.error(request, _("Tick at least one registration."))
+        elif form.is_valid() and request.POST.get("confirmed"):
+            decision, message = form.cleaned_data["decision"], form.cleaned_data["message"]
+            count = admission.decide(chosen, decision, message)
+            text = _("%(people)s approved.") if decision == "approve" else _("%(people)s rejected.")
+            messages.success(request, text % {"people": services.people(count)})
+            return redirect("registrations:approvals", event.slug)
+        elif form.is_valid():
+            return render(request, "staff/approvals_confirm.html",
+                          {"event": event, "chosen": chosen, "form": form, "decision": form.cleaned_data["decision"]})
+    return render(request, "staff/approvals.html",
+                  {"event": event, "pending": pending, "form": admission.DecisionForm()})
+
+
+def digits(values):
+    return [int(value) for value in values if value.isdigit() and len(value) < 19]

@@ -39,12 +39,17 @@ def event_numbers(event, sessions):
         .order_by("day")
     )
     fill = [
-        (session.title, round(100 * session.confirmed_count / session.seat_limit) if session.seat_limit else 0)
+        (session.title, round(100 * session.seats_taken / session.seat_limit) if session.seat_limit else 0)
         for session in sessions
         if session.registrable
     ]
+    waiting = dict(Registration.objects.filter(
+        event=event, status__in=[Registration.Status.PENDING, Registration.Status.UNVERIFIED]
+    ).values_list("status").annotate(total=Count("id")).order_by())
     return {
         "total": active.count(),
+        "pending": waiting.get(Registration.Status.PENDING, 0),
+        "unverified": waiting.get(Registration.Status.UNVERIFIED, 0),
         "regions": len(by_region) + other_places,
         "countries": len(by_country),
         "charts": [

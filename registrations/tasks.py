@@ -1,7 +1,7 @@
 """Celery tasks: thin wrappers around registrations/outbox.py. They take ids, never objects."""
 from celery import shared_task
 
-from registrations import outbox
+from registrations import outbox, services
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
@@ -17,3 +17,8 @@ def send_email(self, email_id):  # published by name: outbox.SEND_EMAIL_TASK
 @shared_task
 def requeue_stale_emails():
     return len(outbox.requeue_stale())
+
+
+@shared_task
+def expire_unverified():
+    return services.expire_unverified()

@@ -29,6 +29,9 @@ urlpatterns = [
     path("registration/<token:token>/language/", views.change_language, name="change_language"),
     path("registration/<token:token>/details/", views.details, name="details"),
     path("confirm-email/<token:key>/", views.confirm_email, name="confirm_email"),
+    path("verify/<token:key>/", views.verify, name="verify"),
+    path("invitation/<token:token>/", views.invitation, name="invitation"),
+    path("invitation/<token:token>/decline/", views.decline_invitation, name="decline_invitation"),
     path("registration/<token:token>/cancel/", views.cancel_registration, name="cancel"),
     path("registration/<token:token>/cancel/<int:booking_id>/", views.cancel_booking, name="cancel_booking"),
     path("registration/<token:token>/agenda.ics", views.my_agenda_ics, name="my_agenda_ics"),
@@ -36,5 +39,6 @@ urlpatterns = [
     path("staff/attendees.csv", staff.attendees_csv, name="attendees_csv"),
     path("staff/sessions/<slug:session_slug>/sign-in/", staff.sign_in_sheet, name="sign_in_sheet"),
     path("staff/checkin/", staff.checkin, name="checkin"),
+    path("staff/approvals/", staff.approvals, name="approvals"),
     path("staff/checkin/<int:registration_id>/", staff.check_in, name="check_in"),
 ]

@@ -19,9 +19,11 @@ from agenda.calendar import build_calendar
 from agenda.decorators import event_view
 from registrations import ratelimit, services
 from registrations.emails import my_agenda_name
-from registrations.forms import ChangeSessionsForm, DetailsForm, LinkRequestForm, RegistrationForm, bookable_sessions
+from registrations.forms import (
+    ChangeSessionsForm, DetailsForm, InvitationForm, LinkRequestForm, RegistrationForm, bookable_sessions,
+)
 from registrations.questions import answers_in_words
-from registrations.models import Booking, Registration
+from registrations.models import Booking, Invitation, Registration
 
 
 SIGNUP_COOKIE = "s3days-signup"
@@ -84,6 +86,8 @@ def private_cookie(event):
 def register(request, event):
     if event.registration_state() != "open":
         return registration_closed(request, event)
+    if event.invitation_only:
+        return render(request, "registrations/by_invitation.html", {"event": event})
     form_html = None
     if request.method == "POST":
         if ratelimit.exceeded(request, "register", email=request.POST.get("email", "")):
@@ -154,6 +158,7 @@ def registered(request, event):
         "event": event,
         "signup": signup,
         "confirmed": [session for session in sessions if session.place.status == Booking.Status.CONFIRMED],
+        "held": [session for session in sessions if session.place.status == Booking.Status.HELD],
         "waitlisted": [session for session in sessions if session.place.status == Booking.Status.WAITLISTED],
     }
     return render(request, "registrations/registered.html", context)
@@ -172,8 +177,11 @@ def request_link(request, event):
 
 
 def active_registration(event, token):
+    """The registration the private link opens: one that is in, or awaits the organisers'
+    approval (an address not confirmed yet has no private link)."""
     return get_object_or_404(
-        Registration.objects.select_related("event"), event=event, token=token, status=Registration.Status.ACTIVE
+        Registration.objects.select_related("event"), event=event, token=token,
+        status__in=[Registration.Status.ACTIVE, Registration.Status.PENDING],
     )
 
 
@@ -314,3 +322,68 @@ def my_agenda_ics(request, event, token):
     response["Content-Disposition"] = 'attachment; filename="my-agenda.ics"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@never_cache
+@event_view
+def verify(request, event, key):
+    """The link of the verification email: a button (a mail scanner opening the link changes
+    nothing), which confirms the address."""
+    registration = Registration.objects.filter(event=event, verification_key=key).first() if key else None
+    if registration is None:
+        return render(request, "registrations/verify.html", {"event": event, "state": "unknown"}, status=404)
+    if request.method == "POST":
+        try:
+            registration = services.verify(registration)
+        except services.VerificationExpired:
+            return render(request, "registrations/verify.html", {"event": event, "state": "expired"}, status=410)
+        if registration.status == Registration.Status.PENDING:
+            messages.success(request, _("Thank you: your address is confirmed. Your registration now awaits the "
+                                        "organisers' approval; we will email you."))
+        else:
+            messages.success(request, _("Thank you: your address is confirmed and your seats are yours. An email "
+                                        "with your private link is on its way."))
+        return redirect(registration)
+    return render(request, "registrations/verify.html", {"event": event, "state": "ask"})
+
+
+def open_invitation(event, token):
+    return get_object_or_404(Invitation.objects.select_related("event"), event=event, token=token)
+
+
+@never_cache
+@event_view
+def invitation(request, event, token):
+    """An invitee's own sign-up form: name and address filled in, the address fixed; no
+    approval or verification needed."""
+    invitation = open_invitation(event, token)
+    if invitation.status != Invitation.Status.INVITED:
+        return render(request, "registrations/invitation_used.html", {"event": event, "invitation": invitation})
+    if event.registration_state() != "open":
+        return registration_closed(request, event)
+    form = InvitationForm(event, invitation, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            registration, _created, _places = services.register(
+                event, details={**form.details(), "language": translation.get_language()},
+                platforms=data["platforms"], partnerships=data["partnerships"], sessions=data["sessions"],
+                listed=data["listed"], answers=form.answers(), invitation=invitation,
+            )
+        except services.OptionFull as full:
+            form.add_error(full.question.field_name, str(full))
+        else:
+            messages.success(request, _("Thank you: you are registered. An email with the details is on its way."))
+            return redirect(registration)
+    context = {"event": event, "invitation": invitation, "form": form, "has_errors": bool(form.errors)}
+    return render(request, "registrations/invitation.html", context)
+
+
+@never_cache
+@event_view
+def decline_invitation(request, event, token):
+    invitation = open_invitation(event, token)
+    if request.method == "POST" and invitation.status == Invitation.Status.INVITED:
+        services.decline_invitation(invitation)
+        invitation.refresh_from_db()
+    return render(request, "registrations/decline_invitation.html", {"event": event, "invitation": invitation})

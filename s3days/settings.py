@@ -164,6 +164,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-emails": {"task": "registrations.tasks.requeue_stale_emails", "schedule": 10.0},
+    # Seats held for addresses not confirmed in time go to the waitlist within a minute.
+    "expire-unverified": {"task": "registrations.tasks.expire_unverified", "schedule": 60.0},
 }
 
 # The outbox (registrations/outbox.py): attempts before a row is marked failed, the first retry

@@ -11,7 +11,7 @@ from django.utils import translation
 
 from registrations import regions, services
 from registrations.emails import build_message
-from registrations.models import OutgoingEmail, Registration
+from registrations.models import Invitation, OutgoingEmail, Registration
 from tests.factories import details_for, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,7 @@ def ane(seeded):
 
 
 # What stays as organisers and participants typed it, in every language.
-CONTENT = ["Meeting room", "Auditorium", "Foyer", "Bizkaiko Foru Aldundia", "Etxeberria", "Tester", "example.",
+CONTENT = ["Ongi etorri", "Meeting room", "Auditorium", "Foyer", "Bizkaiko Foru Aldundia", "Etxeberria", "Tester", "example.",
            "Basque Country"]
 # NUTS names the regions in their own languages (some in English, the UK's): a list, not our words.
 CONTENT += [region.name for region in regions.all_regions()]
@@ -137,15 +137,24 @@ def test_every_kind_of_email_is_written_in_the_participants_language(seeded, ane
         "confirmation": {}, "promotion": {"session": energy.pk}, "change": {"added": [energy.pk], "dropped": []},
         "cancellation": {"dropped": [energy.pk]}, "private_link": {}, "session_moved": {"session": energy.pk, "was": moved},
         "details_changed": {"changed": ["organisation", "answers"]}, "confirm_new_email": {"key": "k" * 43},
+        "verify": {}, "pending": {}, "approved": {"message": "Ongi etorri"}, "rejected": {"reason": "Ongi etorri"},
+        "invitation": {}, "invitation_reminder": {},
     }
     assert set(contexts) == set(OutgoingEmail.Kind.values)  # a new kind must be checked here too
+    invitation = Invitation.objects.create(event=seeded, name="Ane Etxeberria", email="ane.invited@example.eus")
+    statuses = {"verify": "unverified", "pending": "pending", "rejected": "rejected"}
     for kind, context in contexts.items():
         messages = {}
         for each in ("en", language):
-            Registration.objects.filter(pk=ane.pk).update(language=each)
-            email = OutgoingEmail.objects.create(registration=Registration.objects.get(pk=ane.pk), kind=kind,
-                                                 to_address=ane.email, context=context)
-            messages[each] = build_message(email)
+            Registration.objects.filter(pk=ane.pk).update(
+                language=each, status=statuses.get(kind, "active"), verification_key="v" * 43)
+            Invitation.objects.filter(pk=invitation.pk).update(language=each)
+            if kind.startswith("invitation"):
+                email = OutgoingEmail.objects.create(invitation=invitation, kind=kind, to_address=invitation.email)
+            else:
+                email = OutgoingEmail.objects.create(registration=Registration.objects.get(pk=ane.pk), kind=kind,
+                                                     to_address=ane.email, context=context)
+            messages[each] = build_message(OutgoingEmail.objects.get(pk=email.pk))
         english, translated = messages["en"], messages[language]
         assert english.subject != translated.subject, kind
         for part in ("body", "html"):

@@ -16,7 +16,7 @@ from tests.factories import BookingFactory, PlatformFactory, RegistrationFactory
 pytestmark = pytest.mark.django_db
 
 COLUMNS = ["registration id", "last name", "first name", "email", "organisation", "country", "region code", "region",
-           "stakeholder type", "platforms", "sessions", "registered at", "checked in at"]
+           "stakeholder type", "platforms", "sessions", "registered at", "checked in at", "registration status"]
 
 
 @pytest.fixture

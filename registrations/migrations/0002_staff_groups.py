@@ -10,6 +10,8 @@ REGISTRATION_MODELS = ["registration", "booking", "outgoingemail", "answer"]
 # The sign-up form's questions, which organisers write (models of 0006: migration 0007 runs
 # make_groups again once they exist).
 QUESTION_MODELS = ["question", "questionoption"]
+# Invitations (0008), which organisers send.
+ORGANISER_MODELS = QUESTION_MODELS + ["invitation"]
 
 
 def create_groups(apps, schema_editor):
@@ -29,10 +31,10 @@ def make_groups(apps):
     def perms(app_label, codenames):
         return list(Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
 
-    view_registrations = perms("registrations", [f"view_{model}" for model in REGISTRATION_MODELS + QUESTION_MODELS])
+    view_registrations = perms("registrations", [f"view_{model}" for model in REGISTRATION_MODELS + ORGANISER_MODELS])
     edit_questions = perms(
-        "registrations", [f"{action}_{model}" for model in QUESTION_MODELS for action in ("add", "change", "delete")]
-    )
+        "registrations", [f"{action}_{model}" for model in ORGANISER_MODELS for action in ("add", "change", "delete")]
+    ) + perms("registrations", ["admit"])
     edit_agenda = perms(
         "agenda", [f"{action}_{model}" for model in AGENDA_MODELS for action in ("add", "change", "delete", "view")]
     )
