@@ -1,9 +1,10 @@
 """Every write path at once: sign-ups, changes, cancellations, promotions, participants'
 corrections of their details and answers, and organisers' edits in the admin (session, room
 and event pages, the inlines too, and a question's answers with their places), racing each
-other on PostgreSQL. Nothing may fail, no session may hold more seats than it has, no answer
-more people than its places, nobody may wait beside a free seat, and every registration has
-its confirmation.
+other on PostgreSQL; with addresses confirmed and organisers approving, verifications,
+expiries, approvals and rejections race them too. Nothing may fail, no session may hold more
+seats than it has (confirmed and held), no answer more people than its places, nobody may wait
+beside a free seat, and every registration has its first email.
 
 Each test has a negative control: the same race with the lock order the app had before
 (registrations locked FOR UPDATE, so a promotion's outbox row for someone changing their own
@@ -21,8 +22,9 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from agenda.models import Session
+from agenda.models import Event, Session
 from registrations import services
 from registrations.models import Booking, OutgoingEmail, Question, QuestionOption, Registration
 from tests.factories import MADRID, EventFactory, PlatformFactory, RoomFactory, SessionFactory, details_for
@@ -195,6 +197,28 @@ def operations(programme, rng):
     def promote():
         services.promote_waitlist(rng.choice(sessions))
 
+    def in_status(status):
+        return Registration.objects.filter(event=event, status=status).order_by("?").first()
+
+    def verify():
+        if person := in_status("unverified"):
+            try:
+                services.verify(person)
+            except services.VerificationExpired:
+                pass  # the expiry won: a right outcome
+
+    def expire():
+        if rng.random() < 0.3:  # now and then, as if the holds ran out
+            services.expire_unverified(now=timezone.now() + datetime.timedelta(minutes=31))
+
+    def approve():
+        if person := in_status("pending"):
+            services.approve(person, message="Welcome")
+
+    def reject():
+        if rng.random() < 0.4 and (person := in_status("pending")):
+            services.reject(person, reason="Full")
+
     def admin_page(url_name, pk, form_id, fields):
         client = Client()
         client.force_login(programme.admin)
@@ -219,15 +243,21 @@ def operations(programme, rng):
     def question_page():
         admin_page("admin:registrations_question_change", programme.dinner.pk, "question_form", ["options-0-limit"])
 
-    return [sign_up, sign_up, change, change, cancel_a_booking, cancel_a_registration, promote, session_page,
-            room_page, event_page_inlines, event_page_inlines, correct_details, question_page]
+    kinds = [sign_up, sign_up, change, change, cancel_a_booking, cancel_a_registration, promote, session_page,
+             room_page, event_page_inlines, event_page_inlines, correct_details, question_page]
+    if event.verify_email:
+        kinds += [verify, verify, expire, approve, approve, reject]
+    return kinds
 
 
-def everything_at_once(monkeypatch, seed):
+def everything_at_once(monkeypatch, seed, admission=False):
     programme = Programme()
     for _ in range(8):
         services.register(programme.event, details=details_for(programme.new_email()),
                           platforms=[programme.platform], sessions=programme.sessions)
+    if admission:  # from now on, addresses are confirmed, then organisers approve
+        Event.objects.filter(pk=programme.event.pk).update(verify_email=True, requires_approval=True)
+        programme.event.refresh_from_db()
     # Slow the writes a little, the same for both lock orders, so that the windows a wrong order
     # leaves open are wide enough to be hit in a short test.
     real_save, real_counts = Session.save, services.seat_counts
@@ -262,15 +292,21 @@ def broken_invariants(programme):
     broken = []
     for session in Session.objects.filter(event=programme.event).select_related("room").with_seat_counts():
         limit = session.seat_limit
-        if limit is not None and session.confirmed_count > limit:
-            broken.append(f"{session}: {session.confirmed_count} confirmed for {limit} seats")
-        if session.waitlisted_count and (limit is None or session.confirmed_count < limit):
+        if limit is not None and session.seats_taken > limit:
+            broken.append(f"{session}: {session.seats_taken} confirmed or held for {limit} seats")
+        if session.waitlisted_count and (limit is None or session.seats_taken < limit):
             broken.append(f"{session}: {session.waitlisted_count} waiting beside a free seat")
     for option in QuestionOption.objects.filter(question=programme.dinner).with_taken():
         if option.limit is not None and option.taken > option.limit:
             broken.append(f"answer {option}: chosen by {option.taken} for {option.limit} places")
-    unconfirmed = Registration.objects.filter(event=programme.event).exclude(emails__kind="confirmation")
-    broken += [f"{registration}: no confirmation email" for registration in unconfirmed]
+    unconfirmed = Registration.objects.filter(event=programme.event).exclude(
+        emails__kind__in=["confirmation", "verify", "pending"])
+    broken += [f"{registration}: no first email" for registration in unconfirmed]
+    admitted_but_held = Booking.objects.filter(session__event=programme.event, status="held", registration__status="active")
+    broken += [f"{booking}: held for someone admitted" for booking in admitted_but_held]
+    not_admitted_but_confirmed = Booking.objects.filter(
+        session__event=programme.event, status="confirmed").exclude(registration__status="active")
+    broken += [f"{booking}: confirmed for someone not admitted" for booking in not_admitted_but_confirmed]
     return broken
 
 
@@ -280,6 +316,15 @@ def test_every_write_path_at_once_fails_nothing_oversells_nothing_and_leaves_nob
     assert errors == []
     assert broken_invariants(programme) == []
     assert Registration.objects.filter(event=programme.event).count() > 8  # sign-ups did happen
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_with_verification_and_approval_every_path_at_once_keeps_the_invariants(monkeypatch, seed):
+    programme, errors = everything_at_once(monkeypatch, seed, admission=True)
+    assert errors == []
+    assert broken_invariants(programme) == []
+    statuses = set(Registration.objects.filter(event=programme.event).values_list("status", flat=True))
+    assert {"active", "unverified"} <= statuses and statuses & {"pending", "rejected", "expired"}
 
 
 def test_negative_control_with_the_old_lock_order_everything_at_once_fails(monkeypatch, old_lock_order):
