@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Concurrent sign-ups over HTTP against gunicorn on PostgreSQL.
 
-    .venv/bin/python bench/signup.py [--signups 500] [--concurrency 50] [--seats 50] [--workers N]
+    .venv/bin/python bench/signup.py [--signups 500] [--concurrency 50] [--seats 50] [--workers N] [--verify]
 
 It makes a throw-away database (s3days_bench), loads the 2018 event, gives the joint conference
 --seats seats, starts gunicorn on 127.0.0.1:8765 (Celery publishing to Redis db 14 with no
@@ -10,8 +10,9 @@ the form (for its CSRF cookie), posts it and reads the result page; half of them
 conference, the others one of the three platform meetings. It prints sign-ups per second, POST
 latency percentiles, server errors, and the checks: no session confirmed above its capacity,
 registrations in the database equal to the successful responses, and the result pages telling
-exactly the seats and waitlist positions the database holds. It stops what it started; exit 1
-on a failed check.
+exactly the seats and waitlist positions the database holds. With --verify the event confirms
+addresses first: the seats are held (counted as taken) and the result pages say "Seat held".
+It stops what it started; exit 1 on a failed check.
 """
 import argparse
 import json
@@ -39,9 +40,9 @@ from agenda.models import Session
 from registrations.models import Registration
 rows = list(Session.objects.with_seat_counts().select_related("room").filter(registrable=True))
 print(json.dumps({
-    "oversold": sum(1 for s in rows if s.seat_limit is not None and s.confirmed_count > s.seat_limit),
+    "oversold": sum(1 for s in rows if s.seat_limit is not None and s.seats_taken > s.seat_limit),
     "saved": Registration.objects.count(),
-    "sessions": [(s.slug, s.confirmed_count, s.waitlisted_count, s.seat_limit) for s in rows],
+    "sessions": [(s.slug, s.seats_taken, s.waitlisted_count, s.seat_limit) for s in rows],
 }))
 """
 
@@ -52,6 +53,7 @@ def main():
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--seats", type=int, default=50)
     parser.add_argument("--workers", type=int, default=os.cpu_count())
+    parser.add_argument("--verify", action="store_true", help="the event confirms addresses first (held seats)")
     args = parser.parse_args()
 
     env = environment(DATABASE, PORT, CELERY_BROKER_URL="redis://127.0.0.1:6379/14",
@@ -59,6 +61,8 @@ def main():
     fresh_database(env)
     code = f"from agenda.models import Session; Session.objects.filter(slug='joint-conference').update(capacity={args.seats})"
     manage("shell", "-c", code, env=env)
+    if args.verify:
+        manage("shell", "-c", "from agenda.models import Event; Event.objects.update(verify_email=True)", env=env)
     ids = session_ids(env)
     meetings = [ids["agri-food-meeting"], ids["energy-meeting"], ids["industrial-modernisation-meeting"]]
     server = start_gunicorn(env, PORT, args.workers)
@@ -102,7 +106,7 @@ def main():
     print(f"responses: {ok} redirected (saved), {errors} server errors, {other} other")
     print(f"sessions oversold: {check['oversold']}")
     print(f"registrations in the database: {check['saved']}; successful responses: {ok}; lost: {ok - check['saved']}")
-    print(f"per session (slug, confirmed, waitlisted, seats): {check['sessions']}")
+    print(f"per session (slug, seats taken{' (held)' if args.verify else ''}, waitlisted, seats): {check['sessions']}")
     joint = next(row for row in check["sessions"] if row[0] == "joint-conference")
     truthful = told == {"confirmed": joint[1], "positions": list(range(1, joint[2] + 1))}
     print(f"result pages for the joint conference: {told['confirmed']} seats confirmed, waitlist positions "
@@ -113,7 +117,8 @@ def main():
 def told_on_result_pages(pages):
     """What the result pages told about the joint conference: how many seats, which positions."""
     confirmed, positions = 0, []
-    place = re.compile(r"Joint Thematic Platforms Conference[^<]*</strong><br>[^<]*<span[^>]*>(Seat confirmed|Waitlist, position (\d+))<")
+    place = re.compile(
+        r"Joint Thematic Platforms Conference[^<]*</strong><br>[^<]*<span[^>]*>(Seat confirmed|Seat held|Waitlist, position (\d+))<")
     for page in pages:
         if found := place.search(page):
             if found.group(2):

@@ -95,7 +95,15 @@ def public_pages(event, registration):
         f"{base}/registration/{registration.token}/",
         f"{base}/registration/{registration.token}/cancel/",
         f"{base}/registration/{registration.token}/cancel/{booking.pk}/",
+        f"{base}/registration/{registration.token}/details/",
+        f"{base}/verify/{'v' * 43}/", f"{base}/confirm-email/{'k' * 43}/",
+        *invitation_pages(event),
     ]
+
+
+def invitation_pages(event):
+    invitation = Invitation.objects.get_or_create(event=event, email="iker@example.org", defaults={"name": "Iker"})[0]
+    return [invitation.get_absolute_url(), f"{invitation.get_absolute_url()}decline/"]
 
 
 def get(url, language):

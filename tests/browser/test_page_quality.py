@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils import translation
 
 from registrations import services
+from registrations.models import Registration
 from tests.factories import details_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -43,6 +44,14 @@ def pages(live_server, seeded):
     thanks.post(f"/{seeded.slug}/register/", {**details, "email": "other@example.org", "platforms": [energy.platform_id],
                                               "sessions": [energy.pk, joint.pk], "consent": "on"})
     assert "Waitlist, position 1" in thanks.get(f"/{seeded.slug}/register/thanks/").content.decode()
+    # Someone who asked for a new address, someone yet to confirm theirs, someone invited.
+    services.update_details(registration, details={}, platforms=[energy.platform], partnerships=[], listed=False,
+                            answers={}, email="zoe.new@example.org")
+    registration.refresh_from_db()
+    vera, *_ = services.register(seeded, details={**details, "email": "vera@example.org"}, platforms=[energy.platform],
+                                 sessions=[])
+    Registration.objects.filter(pk=vera.pk).update(status="unverified", verification_key="v" * 43)
+    invitation, _created = services.invite(seeded, "Iker Invited", "iker@example.org")
     return {
         "event home": f"{base}/",
         "agenda": f"{base}/agenda/",
@@ -56,6 +65,12 @@ def pages(live_server, seeded):
         "private page": f"{base}/registration/{registration.token}/",
         "cancel a session": f"{base}/registration/{registration.token}/cancel/{booking.pk}/",
         "cancel everything": f"{base}/registration/{registration.token}/cancel/",
+        "details": f"{base}/registration/{registration.token}/details/",
+        "confirm a new address": f"{base}/confirm-email/{registration.new_email_key}/",
+        "confirm the address": f"{base}/verify/{'v' * 43}/",
+        "invitation": f"{live_server.url}{invitation.get_absolute_url()}",
+        "decline an invitation": f"{live_server.url}{invitation.get_absolute_url()}decline/",
+        "by invitation only": ("HTML", "registrations/by_invitation.html", {"event": seeded}),
         "404": f"{base}/no-such-page/",
         "403": ("HTML", "403.html", {"event": seeded}),
         "403 csrf": ("HTML", "403_csrf.html", {"event": seeded}),
