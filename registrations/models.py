@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from agenda.models import Event, Partnership, Platform, Session
@@ -355,9 +356,9 @@ class Invitation(models.Model):
     in, needing neither approval nor verification (services.invite)."""
 
     class Status(models.TextChoices):
-        INVITED = "invited", _("Invited")
-        REGISTERED = "registered", _("Registered")
-        DECLINED = "declined", _("Declined")
+        INVITED = "invited", pgettext_lazy("invitation status", "Invited")
+        REGISTERED = "registered", pgettext_lazy("invitation status", "Registered")
+        DECLINED = "declined", pgettext_lazy("invitation status", "Declined")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
     name = models.CharField(_("name"), max_length=200)
