@@ -70,6 +70,11 @@ class Event(models.Model):
     invitation_only = models.BooleanField(
         default=False, help_text="Only people invited (Invitations, in the admin) can register."
     )
+    reminder_days_before = models.PositiveSmallIntegerField(
+        null=True, blank=True, default=2,
+        help_text="Each participant gets a reminder (programme, calendar, QR code, practical information) this many "
+        "days before the first day. Empty: no reminder.",
+    )
     retention_days = models.PositiveIntegerField(
         default=365, help_text="Days after the event before `manage.py anonymise_registrations` anonymises its registrations."
     )

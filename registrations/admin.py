@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 from agenda.models import Event
 from registrations import admission, exports, outbox, programme_admin, regions, services  # noqa: F401 (programme_admin: see there)
 from registrations.invitations_admin import InvitationAdmin  # noqa: F401 (registers it)
+from registrations.mailings_admin import MailingAdmin  # noqa: F401 (registers it)
 from registrations.questions_admin import AnswerInline
 from registrations.staff import csv_response
 from registrations.models import Booking, OutgoingEmail, Registration
@@ -129,22 +130,47 @@ class RegistrationAdmin(admin.ModelAdmin):
         event = Event.objects.get(pk=event_ids[0])
         return csv_response(event, queryset, exports.file_name(event, status="selected"))
 
-    @admin.action(description=gettext_lazy("Resend the confirmation email"), permissions=["change"])
+    def confirm_first(self, request, concerned, question):
+        """Django's delete-confirmation pattern for actions that email people: None once the
+        organiser has confirmed (the POST carries `post`), else the page that asks, naming how
+        many people will be emailed."""
+        if request.POST.get("post"):
+            return None
+        context = {**self.admin_site.each_context(request), "title": _("Are you sure?"), "question": question,
+                   "concerned": concerned, "people": services.people(len(concerned)),
+                   "action": request.POST.get("action"), "opts": self.model._meta,
+                   "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
+        return TemplateResponse(request, "admin/registrations/confirm_action.html", context)
+
+    @admin.action(description=gettext_lazy("Resend the confirmation email…"), permissions=["change"])
     def resend_confirmation(self, request, queryset):
+        active = list(queryset.filter(status=Registration.Status.ACTIVE))
+        if page := self.confirm_first(request, active, _("Send the confirmation email again to these people?")):
+            return page
         count = services.email_each_active(queryset, OutgoingEmail.Kind.CONFIRMATION)
         self.message_user(request, _("Confirmation email queued for %(people)s.") % {"people": services.people(count)}, messages.SUCCESS)
+        return None
 
-    @admin.action(description=gettext_lazy("Email the private link to the selected participants"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Email the private link to the selected participants…"), permissions=["change"])
     def email_private_link(self, request, queryset):
+        active = list(queryset.filter(status=Registration.Status.ACTIVE))
+        if page := self.confirm_first(request, active, _("Email these people the link to their registration?")):
+            return page
         count = services.email_each_active(queryset, OutgoingEmail.Kind.PRIVATE_LINK)
         self.message_user(request, _("Private link emailed to %(people)s.") % {"people": services.people(count)}, messages.SUCCESS)
+        return None
 
-    @admin.action(description=gettext_lazy("Cancel the selected registrations (frees their seats)"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Cancel the selected registrations (frees their seats)…"), permissions=["change"])
     def cancel_registrations(self, request, queryset):
-        for registration in queryset:
+        live = list(queryset.filter(status__in=Registration.LIVE_STATUSES))
+        if page := self.confirm_first(request, live, _("Cancel these registrations? Their seats go to the people "
+                                                        "waiting, and each person is emailed.")):
+            return page
+        for registration in live:
             services.cancel(registration)
-        self.message_user(request, _("Registrations of %(people)s cancelled.") % {"people": services.people(queryset.count())},
+        self.message_user(request, _("Registrations of %(people)s cancelled.") % {"people": services.people(len(live))},
                           messages.SUCCESS)
+        return None
 
     def delete_model(self, request, obj):
         # Deleting bookings would free seats without promoting anyone: cancel first.

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from agenda.calendar import build_calendar
 from agenda.models import Session
 from registrations.models import Booking, OutgoingEmail
+from registrations import mailings
 from registrations.questions import answers_in_words
 
 
@@ -57,6 +58,7 @@ def email_context(email):
         # The organiser's words with an approval or a rejection.
         "message": email.context.get("message", ""),
         "reason": email.context.get("reason", ""),
+        "mailing": mailing_text(email),
         "verify_url": settings.SITE_URL + reverse("registrations:verify", args=[event.slug, registration.verification_key])
         if email.kind == OutgoingEmail.Kind.VERIFY and registration.verification_key else "",
         "details": details_in_words(registration, email.context.get("changed", []))
@@ -88,6 +90,14 @@ def details_in_words(registration, changed):
         (_("Language"), registration.get_language_display(), "language" in changed),
     ]
     return [(label, value or "–", bool(is_changed)) for label, value, is_changed in rows]
+
+
+def mailing_text(email):
+    """{"subject", "body"} of a mailing for this person, placeholders filled in."""
+    if email.kind != OutgoingEmail.Kind.MAILING or email.mailing_id is None:
+        return None
+    subject, body = mailings.text_for(email.mailing, email.registration)
+    return {"subject": subject, "body": body}
 
 
 def _was(before):

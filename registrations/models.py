@@ -228,6 +228,8 @@ class OutgoingEmail(models.Model):
         REJECTED = "rejected", "Not admitted"
         INVITATION = "invitation", "Invitation"
         INVITATION_REMINDER = "invitation_reminder", "Invitation reminder"
+        MAILING = "mailing", "Mailing"
+        REMINDER = "reminder", "Reminder before the event"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -239,6 +241,7 @@ class OutgoingEmail(models.Model):
     # Every email is for a registration, but invitations, which are for an invitation.
     registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="emails", null=True, blank=True)
     invitation = models.ForeignKey("Invitation", on_delete=models.CASCADE, related_name="emails", null=True, blank=True)
+    mailing = models.ForeignKey("Mailing", on_delete=models.PROTECT, related_name="emails", null=True, blank=True)
     to_address = models.EmailField(max_length=254)
     context = models.JSONField(default=dict, blank=True, help_text="Details of the change, e.g. session ids.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
@@ -259,7 +262,12 @@ class OutgoingEmail(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="sent", sent_at__isnull=False) | ~Q(status="sent"), name="outbox_sent_has_time"
-            )
+            ),
+            # Once only, whatever is clicked twice or crashes: a mailing per person, a reminder per person.
+            models.UniqueConstraint(fields=["mailing", "registration"], condition=Q(mailing__isnull=False),
+                                    name="outbox_one_per_mailing_and_person"),
+            models.UniqueConstraint(fields=["registration"], condition=Q(kind="reminder"),
+                                    name="outbox_one_reminder_per_person"),
         ]
 
     def __str__(self):
@@ -389,3 +397,75 @@ class Invitation(models.Model):
 
     def get_absolute_url(self):
         return reverse("registrations:invitation", args=[self.event.slug, self.token])
+
+
+class Mailing(models.Model):
+    """An email the organisers write to a chosen group (services.send_mailing): one outbox row
+    per recipient, in their language, at most one per person."""
+
+    class BookingStatus(models.TextChoices):
+        ANY = "any", _("any")
+        CONFIRMED = "confirmed", _("confirmed seat")
+        WAITLISTED = "waitlisted", _("on the waitlist")
+        HELD = "held", _("held seat")
+
+    class CheckedIn(models.TextChoices):
+        ANY = "any", _("any")
+        YES = "yes", _("checked in")
+        NO = "no", _("not checked in")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+
+    REGISTRATION_STATUSES = [("any", _("any")), *Registration.Status.choices]
+    LANGUAGES = [("any", _("any")), *settings.LANGUAGES]
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="mailings")
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(
+        _("body"),
+        help_text=_("Plain text. Placeholders: {first_name}, {last_name}, {event}, {private_link}, {my_sessions}."),
+    )
+    sessions = models.ManyToManyField(
+        Session, blank=True, related_name="mailings", verbose_name=_("sessions"),
+        help_text=_("Only people booked on one of these (none chosen: everyone)."),
+    )
+    platforms = models.ManyToManyField(
+        Platform, blank=True, related_name="mailings", verbose_name=_("platforms"),
+        help_text=_("Only people of one of these platforms (none chosen: everyone)."),
+    )
+    booking_status = models.CharField(
+        _("booking status"), max_length=20, choices=BookingStatus.choices, default=BookingStatus.ANY,
+        help_text=_("With the sessions chosen: their place in them; without: a place of that kind in any session."),
+    )
+    registration_status = models.CharField(
+        _("registration status"), max_length=20, choices=REGISTRATION_STATUSES, default=Registration.Status.ACTIVE,
+    )
+    checked_in = models.CharField(_("checked in"), max_length=10, choices=CheckedIn.choices, default=CheckedIn.ANY)
+    language = models.CharField(_("language"), max_length=8, choices=LANGUAGES, default="any")
+    send_at = models.DateTimeField(
+        _("send at"), null=True, blank=True,
+        help_text=_("Empty: send it yourself. A time: sent then, to whoever matches then; editable until then."),
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, editable=False)
+    recipients = models.PositiveIntegerField(_("recipients"), default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("mailing")
+        verbose_name_plural = _("mailings")
+        permissions = [("send_mailing", "Can send mailings")]
+        indexes = [models.Index(fields=["status", "send_at"], name="mailing_status_send_at_idx")]
+
+    def __str__(self):
+        return self.subject
+
+    @property
+    def is_editable(self):
+        return self.status in (self.Status.DRAFT, self.Status.SCHEDULED)

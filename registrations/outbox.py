@@ -83,6 +83,53 @@ def enqueue(email_id, countdown=None):
         _due_now(email_id)
 
 
+SEND_BATCH_TASK = "registrations.tasks.send_emails"
+
+
+def enqueue_batches(email_ids, size):
+    """Hands many rows to Celery, `size` to a task (one SMTP connection each). A broker that is
+    down: the rows stay queued, due at once for requeue_stale()."""
+    if current_app.conf.task_always_eager:
+        deliver_batch(email_ids)
+        return
+    for start in range(0, len(email_ids), size):
+        batch = email_ids[start:start + size]
+        if broker.is_open or not publish_batch(batch):
+            OutgoingEmail.objects.filter(pk__in=batch, status=QUEUED).update(
+                next_attempt_at=timezone.now() - datetime.timedelta(seconds=settings.EMAIL_REQUEUE_AFTER_SECONDS))
+
+
+def publish_batch(email_ids):
+    try:
+        _publisher.submit(current_app.send_task, SEND_BATCH_TASK, (email_ids,)).result(
+            timeout=settings.BROKER_PUBLISH_TIMEOUT)
+        return True
+    except Exception as error:
+        broker.failed(error)
+        return False
+
+
+def deliver_batch(email_ids):
+    """Sends the rows over one SMTP connection, each by deliver()'s rules. A row that meets a
+    transient error keeps its next attempt (requeue_stale() sends it then), and the connection
+    is opened afresh for the next. Returns {outcome: count}."""
+    outcomes = {}
+    connection = get_connection()
+    try:
+        for email_id in email_ids:
+            try:
+                outcome = deliver(email_id, connection)
+            except TransientEmailError:
+                outcome = "retry later"
+                with contextlib.suppress(Exception):
+                    connection.close()
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    finally:
+        with contextlib.suppress(Exception):
+            connection.close()
+    return outcomes
+
+
 def deliver_here(email_id):
     """Without a broker (`make run`) the email is sent in this process, now. A mail server that
     fails must not fail the sign-up: the row stays queued for `manage.py send_pending_emails`."""
@@ -114,7 +161,7 @@ def _due_now(email_id):
         log.warning("outbox: could not mark email %s due (%s)", email_id, error)
 
 
-def deliver(email_id):
+def deliver(email_id, connection=None):
     """Sends one outbox row. Returns 'sent', 'failed' or 'skipped'; raises TransientEmailError
     when a later attempt may succeed (the row is then queued again, its next attempt recorded).
 
@@ -132,7 +179,9 @@ def deliver(email_id):
 
     try:
         message = build_message(email)
-        message.connection = get_connection()
+        message.connection = connection or get_connection()
+        if connection is not None and getattr(connection, "connection", "n/a") is None:
+            connection.open()  # opened here, it stays open for the next message of the batch
         with deadline(message.connection, settings.EMAIL_SEND_DEADLINE_SECONDS):
             message.send()
     except Exception as error:

@@ -21,7 +21,7 @@ def anonymise(event):
         registration.dietary_needs = registration.accessibility_needs = ""
         registration.token, registration.checkin_code = new_token(), new_checkin_code()  # old links die
         registration.signup_browser = ""
-        registration.new_email = registration.new_email_key = ""
+        registration.new_email = registration.new_email_key = registration.verification_key = ""
         registration.anonymised_at = now
         registration.save()
         registration.emails.update(to_address=registration.email, last_error="")

@@ -36,10 +36,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from agenda.models import Session
+from agenda.models import Event, Session
 from registrations import outbox
-from registrations import questions
-from registrations.models import Answer, Booking, Invitation, OutgoingEmail, QuestionOption, Registration, new_token
+from registrations import mailings, questions
+from registrations.models import (
+    Answer, Booking, Invitation, Mailing, OutgoingEmail, QuestionOption, Registration, new_token,
+)
 
 CONFIRMED, WAITLISTED, CANCELLED = Booking.Status.CONFIRMED, Booking.Status.WAITLISTED, Booking.Status.CANCELLED
 HELD = Booking.Status.HELD
@@ -743,3 +745,58 @@ def decline_invitation(invitation):
     """The invitee cannot come: no reminder, and the link no longer registers."""
     return Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.INVITED).update(
         status=Invitation.Status.DECLINED) == 1
+
+
+# Outbox rows a mailing or the reminders write per INSERT, and hand to one delivery task.
+MAILING_BATCH = 500
+
+
+def send_mailing(mailing):
+    """Queues the mailing for everyone it reaches now: one outbox row per person, in their
+    language, written in bulk in one transaction; the rows go to the workers in batches after
+    commit. At most one row per (mailing, person), whatever is clicked twice or crashes: the
+    mailing is locked and marked sent in the same transaction, and a unique index backs it.
+    Returns how many were queued (0 if it was sent already)."""
+    with transaction.atomic():
+        mailing = Mailing.objects.select_for_update().get(pk=mailing.pk)
+        if mailing.status in (Mailing.Status.SENDING, Mailing.Status.SENT):
+            return 0
+        people = list(mailings.recipients(mailing).values_list("pk", "email"))
+        rows = [OutgoingEmail(kind=OutgoingEmail.Kind.MAILING, registration_id=pk, to_address=email, mailing=mailing)
+                for pk, email in people]
+        OutgoingEmail.objects.bulk_create(rows, batch_size=MAILING_BATCH, ignore_conflicts=True)
+        mailing.status, mailing.sent_at, mailing.recipients = Mailing.Status.SENT, timezone.now(), len(people)
+        mailing.save(update_fields=["status", "sent_at", "recipients", "updated_at"])
+        ids = list(mailing.emails.values_list("pk", flat=True))
+        transaction.on_commit(lambda: outbox.enqueue_batches(ids, MAILING_BATCH))
+    return len(people)
+
+
+def send_due_mailings(now=None):
+    """Sends the scheduled mailings whose time has come (beat, every minute); returns how many."""
+    now = now or timezone.now()
+    due = Mailing.objects.filter(status=Mailing.Status.SCHEDULED, send_at__lte=now).values_list("pk", flat=True)
+    return sum(1 for pk in list(due) if send_mailing(Mailing(pk=pk)))
+
+
+def send_reminders(now=None):
+    """The reminder before the event: to each active participant once, `reminder_days_before`
+    days before its first day (by the event's clock), until it starts. Beat runs it hourly; a
+    unique index keeps it to one per person. Returns how many were queued."""
+    now = now or timezone.now()
+    queued = 0
+    for event in Event.objects.filter(reminder_days_before__isnull=False, end_date__gte=now.date()):
+        today = timezone.localtime(now, event.tz).date()
+        if not (event.start_date - datetime.timedelta(days=event.reminder_days_before) <= today < event.start_date):
+            continue
+        with transaction.atomic():
+            people = list(Registration.objects.filter(event=event, status=ACTIVE).exclude(
+                emails__kind=OutgoingEmail.Kind.REMINDER).values_list("pk", "email"))
+            OutgoingEmail.objects.bulk_create(
+                [OutgoingEmail(kind=OutgoingEmail.Kind.REMINDER, registration_id=pk, to_address=email)
+                 for pk, email in people], batch_size=MAILING_BATCH, ignore_conflicts=True)
+            ids = list(OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.REMINDER, status=outbox.QUEUED,
+                                                    registration__event=event).values_list("pk", flat=True))
+            transaction.on_commit(lambda ids=ids: outbox.enqueue_batches(ids, MAILING_BATCH))
+        queued += len(people)
+    return queued

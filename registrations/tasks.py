@@ -22,3 +22,18 @@ def requeue_stale_emails():
 @shared_task
 def expire_unverified():
     return services.expire_unverified()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_emails(email_ids):  # published by name: outbox.SEND_BATCH_TASK
+    return outbox.deliver_batch(email_ids)
+
+
+@shared_task
+def send_due_mailings():
+    return services.send_due_mailings()
+
+
+@shared_task
+def send_reminders():
+    return services.send_reminders()

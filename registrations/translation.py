@@ -2,7 +2,7 @@
 agenda/translation.py): label_en, label_es, label_eu..., falling back to English."""
 from modeltranslation.translator import TranslationOptions, register
 
-from registrations.models import Question, QuestionOption
+from registrations.models import Mailing, Question, QuestionOption
 
 
 @register(Question)
@@ -13,3 +13,8 @@ class QuestionTranslation(TranslationOptions):
 @register(QuestionOption)
 class QuestionOptionTranslation(TranslationOptions):
     fields = ("label",)
+
+
+@register(Mailing)
+class MailingTranslation(TranslationOptions):
+    fields = ("subject", "body")

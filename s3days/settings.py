@@ -166,6 +166,8 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stale-emails": {"task": "registrations.tasks.requeue_stale_emails", "schedule": 10.0},
     # Seats held for addresses not confirmed in time go to the waitlist within a minute.
     "expire-unverified": {"task": "registrations.tasks.expire_unverified", "schedule": 60.0},
+    "send-due-mailings": {"task": "registrations.tasks.send_due_mailings", "schedule": 60.0},
+    "send-reminders": {"task": "registrations.tasks.send_reminders", "schedule": 3600.0},
 }
 
 # The outbox (registrations/outbox.py): attempts before a row is marked failed, the first retry

@@ -45,7 +45,7 @@ def logged_in(client, who):
 def run_action(client, model, action, selected, **extra):
     return client.post(
         reverse(f"admin:registrations_{model}_changelist"),
-        {"action": action, "_selected_action": [item.pk for item in selected], **extra},
+        {"action": action, "_selected_action": [item.pk for item in selected], "post": "yes", **extra},  # confirmed
         follow=True,
     )
 

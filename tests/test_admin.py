@@ -100,10 +100,13 @@ def test_resend_confirmation_action_queues_one_email_per_active_registration(cli
 
     active, cancelled = RegistrationFactory(), RegistrationFactory(status="cancelled")
     client.force_login(staff_user("Registration staff"))
+    asked = client.post(reverse("admin:registrations_registration_changelist"),
+                        {"action": "resend_confirmation", "_selected_action": [active.pk, cancelled.pk]})
+    assert "This emails 1 person:" in asked.content.decode() and not OutgoingEmail.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("admin:registrations_registration_changelist"),
-            {"action": "resend_confirmation", "_selected_action": [active.pk, cancelled.pk]},
+            {"action": "resend_confirmation", "_selected_action": [active.pk, cancelled.pk], "post": "yes"},
             follow=True,
         )
     assert "Confirmation email queued for 1 person." in response.content.decode()
@@ -139,7 +142,7 @@ def test_organisers_cannot_mass_email_participants(client):
     registration = RegistrationFactory()
     client.force_login(staff_user("Organisers"))
     client.post(reverse("admin:registrations_registration_changelist"),
-                {"action": "resend_confirmation", "_selected_action": [registration.pk]})
+                {"action": "resend_confirmation", "_selected_action": [registration.pk], "post": "yes"})
     assert not OutgoingEmail.objects.exists()
 
 

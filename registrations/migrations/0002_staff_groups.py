@@ -10,8 +10,9 @@ REGISTRATION_MODELS = ["registration", "booking", "outgoingemail", "answer"]
 # The sign-up form's questions, which organisers write (models of 0006: migration 0007 runs
 # make_groups again once they exist).
 QUESTION_MODELS = ["question", "questionoption"]
-# Invitations (0008), which organisers send.
-ORGANISER_MODELS = QUESTION_MODELS + ["invitation"]
+# Invitations (0008), which organisers send, and mailings (0009), which they write; Registration
+# staff send mailings (send_mailing).
+ORGANISER_MODELS = QUESTION_MODELS + ["invitation", "mailing"]
 
 
 def create_groups(apps, schema_editor):
@@ -45,7 +46,8 @@ def make_groups(apps):
     staff.permissions.add(
         *view_registrations,
         *view_agenda,
-        *perms("registrations", ["change_registration", "change_outgoingemail", "export_attendees", "check_in"]),
+        *perms("registrations", ["change_registration", "change_outgoingemail", "export_attendees", "check_in",
+                                 "view_mailing", "add_mailing", "change_mailing", "send_mailing"]),
     )
 
 

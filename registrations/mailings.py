@@ -1,0 +1,92 @@
+"""Organisers' mailings: who a mailing reaches, and its text for one person with the
+placeholders filled in. services.send_mailing writes the outbox rows; emails.py renders them."""
+import string
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from registrations.models import Booking, Mailing, Registration
+
+PLACEHOLDERS = ["first_name", "last_name", "event", "private_link", "my_sessions"]
+
+
+class PlaceholderError(ValueError):
+    """A subject or body that cannot be filled in: the message says what to fix."""
+
+
+def check(text):
+    """Raises PlaceholderError unless every {…} in `text` is one of PLACEHOLDERS (braces meant
+    as text are written {{ and }})."""
+    try:
+        fields = [field for _literal, field, spec, conversion in string.Formatter().parse(text) if field is not None]
+    except ValueError as error:  # a lone { or }
+        raise PlaceholderError(
+            _("A brace is not closed (%(error)s). Write {{ or }} for a brace as text.") % {"error": error}) from error
+    for field in fields:
+        if field not in PLACEHOLDERS:
+            raise PlaceholderError(_("Unknown placeholder {%(field)s}: use %(known)s.") % {
+                "field": field, "known": ", ".join("{%s}" % name for name in PLACEHOLDERS)})
+
+
+def fill(text, values):
+    check(text)
+    return text.format_map(values)
+
+
+def my_sessions(registration):
+    """The person's seats and waitlist places, a line each, in the active language."""
+    lines = []
+    for booking in registration.bookings.live():
+        starts = timezone.localtime(booking.session.starts_at, registration.event.tz)
+        when = formats.date_format(starts, pgettext("date format", "l j F, H:i"))
+        place = (_("confirmed") if booking.status == Booking.Status.CONFIRMED else
+                 _("held") if booking.status == Booking.Status.HELD else
+                 _("waitlist, position %(position)s") % {"position": booking.waitlist_position})
+        lines.append(f"- {when} {booking.session.title} ({place})")
+    return "\n".join(lines) or _("No session booked.")
+
+
+def values_for(registration):
+    return {
+        "first_name": registration.first_name,
+        "last_name": registration.last_name,
+        "event": registration.event.name,
+        "private_link": settings.SITE_URL + registration.get_absolute_url(),
+        "my_sessions": my_sessions(registration),
+    }
+
+
+def text_for(mailing, registration):
+    """(subject, body) of the mailing for this person, in the active language (an empty
+    translation falls back to English)."""
+    values = values_for(registration)
+    return " ".join(fill(mailing.subject, values).split()), fill(mailing.body, values)
+
+
+def recipients(mailing):
+    """The registrations the mailing reaches now, by its filters (each narrows the group)."""
+    people = Registration.objects.filter(event=mailing.event)
+    if mailing.registration_status != "any":
+        people = people.filter(status=mailing.registration_status)
+    if mailing.language != "any":
+        people = people.filter(language=mailing.language)
+    if mailing.checked_in != Mailing.CheckedIn.ANY:
+        people = people.filter(checked_in_at__isnull=mailing.checked_in == Mailing.CheckedIn.NO)
+    sessions = list(mailing.sessions.values_list("pk", flat=True)) if mailing.pk else []
+    platforms = list(mailing.platforms.values_list("pk", flat=True)) if mailing.pk else []
+    places = Booking.objects.all()
+    if sessions:
+        places = places.filter(session__in=sessions)
+    if mailing.booking_status != Mailing.BookingStatus.ANY:
+        places = places.filter(status=mailing.booking_status)
+    elif sessions:
+        places = places.exclude(status=Booking.Status.CANCELLED)
+    if sessions or mailing.booking_status != Mailing.BookingStatus.ANY:
+        people = people.filter(pk__in=places.values("registration_id"))
+    if platforms:
+        people = people.filter(Q(pk__in=Registration.platforms.through.objects.filter(
+            platform__in=platforms).values("registration_id")))
+    return people.order_by("last_name", "first_name", "pk")
