@@ -141,9 +141,10 @@ def _build_message(email):
     )
     message.attach_alternative(html, "text/html")
     registration = context.get("registration")
-    if email.kind == OutgoingEmail.Kind.CONFIRM_NEW_EMAIL or registration is None or not registration.is_admitted:
-        # An address not confirmed yet, an invitation, someone not (or no longer) admitted: no
-        # check-in code, no calendar.
+    elsewhere = email.kind == OutgoingEmail.Kind.CONFIRM_NEW_EMAIL or "old_address" in email.context
+    if elsewhere or registration is None or not registration.is_admitted:
+        # An address not confirmed yet or being left, an invitation, someone not (or no longer)
+        # admitted: no check-in code, no calendar.
         return message
     message.attach(checkin_qr_code(registration))
     confirmed = [booking.session for booking in context["bookings"] if booking.status == Booking.Status.CONFIRMED]

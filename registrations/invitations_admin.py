@@ -31,6 +31,8 @@ def parse_invitees(text="", csv_file=None):
     def take(where, line, name, email):
         try:
             validate_email(email)
+            if len(email) > Invitation._meta.get_field("email").max_length:
+                raise ValidationError("too long")
         except ValidationError:
             invalid.append((where, line, _("not an email address")))
             return

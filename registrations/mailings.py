@@ -42,8 +42,9 @@ def my_sessions(registration):
     for booking in registration.bookings.live():
         starts = timezone.localtime(booking.session.starts_at, registration.event.tz)
         when = formats.date_format(starts, pgettext("date format", "l j F, H:i"))
-        place = (_("confirmed") if booking.status == Booking.Status.CONFIRMED else
-                 _("held") if booking.status == Booking.Status.HELD else
+        place = (pgettext("a person's place in a session", "seat confirmed")
+                 if booking.status == Booking.Status.CONFIRMED else
+                 pgettext("a person's place in a session", "seat held") if booking.status == Booking.Status.HELD else
                  _("waitlist, position %(position)s") % {"position": booking.waitlist_position})
         lines.append(f"- {when} {booking.session.title} ({place})")
     return "\n".join(lines) or _("No session booked.")

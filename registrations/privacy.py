@@ -3,7 +3,7 @@ and export everything held about one email address."""
 from django.db import transaction
 from django.utils import timezone
 
-from registrations.models import Answer, Question, Registration, new_checkin_code, new_token
+from registrations.models import Answer, Invitation, Question, Registration, new_checkin_code, new_token
 from registrations.questions import answers_in_words
 
 
@@ -24,7 +24,12 @@ def anonymise(event):
         registration.new_email = registration.new_email_key = registration.verification_key = ""
         registration.anonymised_at = now
         registration.save()
-        registration.emails.update(to_address=registration.email, last_error="")
+        registration.emails.update(to_address=registration.email, last_error="", context={})
+    # Invitations name people too, registered or not; their emails carry the address.
+    for invitation in Invitation.objects.select_for_update().filter(event=event):
+        invitation.name, invitation.email = "Anonymised", f"anonymised-invitation-{invitation.pk}@invalid"
+        invitation.save(update_fields=["name", "email"])
+        invitation.emails.update(to_address=invitation.email, last_error="")
     # What people wrote in their own words may say who they are; what they chose stays counted.
     Answer.objects.filter(
         registration__in=registrations, question__kind__in=[Question.Kind.TEXT, Question.Kind.LONG_TEXT]
@@ -76,6 +81,12 @@ def personal_data(email):
                 ],
             }
             for registration in registrations
+        ],
+        "invitations": [
+            {"event": invitation.event.name, "name": invitation.name, "email": invitation.email,
+             "status": invitation.status, "sent_at": invitation.sent_at and invitation.sent_at.isoformat(),
+             "reminded_at": invitation.reminded_at and invitation.reminded_at.isoformat()}
+            for invitation in Invitation.objects.filter(email__iexact=email).select_related("event")
         ],
     }
 

@@ -4,6 +4,7 @@ import decimal
 
 from django import forms
 from django.utils import formats
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -52,7 +53,8 @@ class OptionsChoiceField(OptionChoiceMixin, forms.TypedMultipleChoiceField):
 
 def question_field(question, full_ids):
     """The form field of one question. `full_ids()` gives the ids of options used up."""
-    common = {"label": question.label, "help_text": question.help_text, "required": question.required}
+    # crispy shows help texts unescaped (ours carry links): an organiser's text is escaped here.
+    common = {"label": question.label, "help_text": escape(question.help_text), "required": question.required}
     if question.kind == Kind.TEXT:
         return forms.CharField(max_length=TEXT_MAX_LENGTH, **common)
     if question.kind == Kind.LONG_TEXT:
@@ -138,12 +140,15 @@ def initial_answers(registration, questions):
 def answer_in_words(question, text, option_labels):
     """What the participant answered, as a person reads it."""
     if question.kind in Question.CHOICE_KINDS:
-        return ", ".join(option_labels)
+        return ", ".join(option_labels) or text
     if question.kind == Kind.YES_NO:
         return str(dict(YES_NO_CHOICES).get(text, text))
     if question.kind == Kind.NUMBER and text:
-        return formats.number_format(decimal.Decimal(text), use_l10n=True)
-    return text
+        try:
+            return formats.number_format(decimal.Decimal(text), use_l10n=True)
+        except decimal.InvalidOperation:  # answered before the question became a number
+            return text
+    return ", ".join([text, *option_labels]) if option_labels and text else text or ", ".join(option_labels)
 
 
 def answers_in_words(registration):

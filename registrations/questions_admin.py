@@ -47,8 +47,24 @@ class OptionInline(TranslationTabularInline):
         return holders(option) if option.pk else "–"
 
 
+class QuestionKindForm(forms.ModelForm):
+    """A question people have answered keeps its kind: their answers would no longer fit it."""
+
+    def clean_kind(self):
+        kind = self.cleaned_data.get("kind")
+        if self.instance.pk and kind != self.instance.kind:
+            answered = self.instance.answers.count()
+            if answered:
+                raise forms.ValidationError(ngettext(
+                    "%(count)d person answered this question, so its kind cannot change: add a new question instead.",
+                    "%(count)d people answered this question, so its kind cannot change: add a new question instead.",
+                    answered) % {"count": answered})
+        return kind
+
+
 @admin.register(Question)
 class QuestionAdmin(RefreshesAgenda, TranslationAdmin):
+    form = QuestionKindForm
     list_display = ["label", "event", "kind", "required", "position"]
     list_filter = ["event", "kind"]
     inlines = [OptionInline]
@@ -66,6 +82,7 @@ class QuestionInline(TranslationStackedInline):
     """On the event's page: the questions in order; their answers offered on their own page."""
 
     model = Question
+    form = QuestionKindForm
     extra = 0
     fields = ["position", "label", "help_text", "kind", "required"]
     show_change_link = True

@@ -201,13 +201,16 @@ def register(event, *, details, platforms, sessions, partnerships=(), listed=Fal
             existing = registration_of(event, email)
             if existing and not existing.has_ended:
                 refuse_full_options(answers or {})  # as a newcomer would be: tells nobody it exists
+                if invitation is not None:  # the invitee was registered already: nothing to remind
+                    Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.INVITED).update(
+                        status=Invitation.Status.REGISTERED, registration=existing)
                 return already_registered(existing)
             registration = existing or Registration(event=event)
             registration.signup_browser = browser
             registration.status = admission_status(event, invitation)
             bookings = _sign_up(registration, details, platforms, sessions, partnerships, listed, answers or {})
             if invitation is not None:
-                Invitation.objects.filter(pk=invitation.pk).update(
+                Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.INVITED).update(
                     status=Invitation.Status.REGISTERED, registration=registration)
             return registration, True, {booking.session_id: booking.place for booking in bookings}
     except IntegrityError:
@@ -240,6 +243,7 @@ def _sign_up(registration, details, platforms, sessions, partnerships, listed, a
     if is_comeback:
         registration.platforms.set(platforms)
         registration.partnerships.set(partnerships)
+        registration.answers.all().delete()  # the ended registration's answers hold nothing any more
     else:
         # add(), not set(): a new registration has nothing to compare with (one query less).
         registration.platforms.add(*platforms)
@@ -274,9 +278,12 @@ def refuse_full_options(answers, registration=None):
     if registration is not None:
         held = set(Answer.options.through.objects.filter(answer__registration=registration).values_list(
             "questionoption_id", flat=True))
-    # NO KEY: answers of others still insert their rows pointing at the option (KEY SHARE).
-    limited = list(QuestionOption.objects.select_for_update(no_key=True).filter(
-        pk__in=sorted(set(question_of) - held), limit__isnull=False).order_by("pk"))
+    # Every option newly chosen is locked, not only those with a limit now: an organiser may be
+    # giving one a limit this moment (the question's admin page locks them too). NO KEY: answers
+    # of others still insert their rows pointing at the option (KEY SHARE).
+    chosen = list(QuestionOption.objects.select_for_update(no_key=True).filter(
+        pk__in=sorted(set(question_of) - held)).order_by("pk"))
+    limited = [option for option in chosen if option.limit is not None]
     if not limited:
         return
     taken = Answer.options.through.objects.filter(
@@ -506,14 +513,18 @@ def _close(registration, status):
     registration.status = status
     registration.verification_key, registration.hold_until = "", None
     registration.save(update_fields=["status", "verification_key", "hold_until", "updated_at"])
+    # An invitee who cancels may use their invitation again (an invitation-only event has no other way in).
+    Invitation.objects.filter(registration=registration, status=Invitation.Status.REGISTERED).update(
+        status=Invitation.Status.INVITED, registration=None)
     return sorted(bookings)
 
 
 def _admit(registration, kind, **context):
     """The (locked) registration is in: its held seats become confirmed ones (waitlist places
     stay as they are), and `kind` of email tells them."""
-    held = registration.bookings.filter(status=HELD).values_list("session_id", flat=True)
-    lock_sessions(held)
+    # Every live booking's session, not just those held now: a promotion in flight may be
+    # turning a waitlist place of theirs into a held seat, and must be seen once it commits.
+    lock_sessions(registration.bookings.exclude(status=CANCELLED).values_list("session_id", flat=True))
     registration.bookings.filter(status=HELD).update(status=CONFIRMED, updated_at=timezone.now())
     registration.status = ACTIVE
     registration.verification_key, registration.hold_until = "", None
@@ -521,22 +532,20 @@ def _admit(registration, kind, **context):
     outbox.queue(registration, kind, **context)
 
 
-class VerificationExpired(Exception):
-    """The link was opened after the hold: the seats have gone (or are going) to the waitlist."""
-
-
 @transaction.atomic
 def verify(registration):
     """The participant opened the link of the verification email. Where organisers approve,
     the registration now awaits them (seats still held); otherwise it is in. Opened after
-    `hold_until`: VerificationExpired, and expire_unverified() ends it. Either this or the
+    `hold_until`, it expires the registration at once (its seats to those waiting), as
+    expire_unverified() would: the address may then register again. Either the click or the
     expiry wins, never both: each decides under the registration's lock. Returns the
-    registration; one already verified is returned unchanged."""
+    registration, whose status says what happened (one already verified or expired unchanged)."""
     registration = locked_registrations().select_related("event").get(pk=registration.pk)
     if registration.status != UNVERIFIED:
         return registration
     if registration.hold_until <= timezone.now():
-        raise VerificationExpired
+        _close(registration, Registration.Status.EXPIRED)
+        return registration
     if registration.event.requires_approval:
         registration.status = PENDING
         registration.verification_key, registration.hold_until = "", None
@@ -631,6 +640,17 @@ def set_language(registration, language):
     return registration
 
 
+class TooManyAddressChanges(Exception):
+    """More new addresses asked for within the hour than STRANGER_EMAILS_PER_HOUR: the details
+    page must not be a way to send our emails to anyone's inbox."""
+
+
+def may_ask_for_a_new_address(registration):
+    hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    asked = registration.emails.filter(kind=OutgoingEmail.Kind.CONFIRM_NEW_EMAIL, created_at__gte=hour_ago).count()
+    return asked < settings.STRANGER_EMAILS_PER_HOUR
+
+
 # How long the link that confirms a new email address works.
 NEW_EMAIL_VALID_FOR = datetime.timedelta(days=2)
 
@@ -658,7 +678,12 @@ def update_details(registration, *, details, platforms, partnerships, listed, an
             changed.append(name)
     if save_answers(registration, answers):
         changed.append("answers")
-    if email.lower() != registration.email.lower() and email.lower() != registration.new_email.lower():
+    if email.lower() == registration.email.lower() and registration.new_email:
+        registration.new_email, registration.new_email_key, registration.new_email_asked_at = "", "", None
+        changed.append("new_email_withdrawn")
+    elif email.lower() != registration.email.lower() and email.lower() != registration.new_email.lower():
+        if not may_ask_for_a_new_address(registration):
+            raise TooManyAddressChanges
         registration.new_email, registration.new_email_key = email, new_token()
         registration.new_email_asked_at = timezone.now()
         outbox.queue(registration, OutgoingEmail.Kind.CONFIRM_NEW_EMAIL, to=email, key=registration.new_email_key)
@@ -687,6 +712,7 @@ def confirm_new_email(event, key):
     old = registration.email
     registration.email = registration.new_email
     registration.new_email, registration.new_email_key, registration.new_email_asked_at = "", "", None
+    registration.token = new_token()  # the mailbox being left keeps no key to the registration
     try:
         with transaction.atomic():
             registration.save()
@@ -698,10 +724,21 @@ def confirm_new_email(event, key):
     return registration
 
 
+class NotAdmitted(Exception):
+    """Cancelled, rejected, expired, or not admitted yet: not checked in."""
+
+    def __init__(self, registration):
+        self.registration = registration
+        super().__init__(registration.get_status_display())
+
+
 @transaction.atomic
 def check_in(registration):
-    """Marks the participant as arrived, once. Returns (registration, first_time)."""
+    """Marks the participant as arrived, once. Returns (registration, first_time); NotAdmitted
+    if they are not (or no longer) in."""
     registration = locked_registrations().get(pk=registration.pk)
+    if not registration.is_admitted:
+        raise NotAdmitted(registration)
     if registration.checked_in_at:
         return registration, False
     registration.checked_in_at = timezone.now()
@@ -733,7 +770,10 @@ def invite(event, name, email, language=None):
 def remind_invitations(invitations):
     """One reminder to each invitee who has neither registered nor declined, and was not
     reminded yet; returns how many."""
-    due = list(invitations.select_for_update().filter(status=Invitation.Status.INVITED, reminded_at__isnull=True))
+    # Locked by primary key alone: the admin's queryset joins the (nullable) registration, which
+    # FOR UPDATE cannot lock.
+    due = list(Invitation.objects.select_for_update().filter(
+        pk__in=invitations.values("pk"), status=Invitation.Status.INVITED, reminded_at__isnull=True))
     for invitation in due:
         outbox.queue_for_invitation(invitation, OutgoingEmail.Kind.INVITATION_REMINDER)
     Invitation.objects.filter(pk__in=[invitation.pk for invitation in due]).update(reminded_at=timezone.now())

@@ -129,11 +129,12 @@ def check_in(request, event, registration_id):
     if registration.is_cancelled:
         messages.error(request, _("%(name)s cancelled their registration: not checked in.") % {"name": registration.full_name})
         return back
-    if not registration.is_admitted:
+    try:
+        registration, first_time = services.check_in(registration)
+    except services.NotAdmitted as refused:
         messages.error(request, _("%(name)s is not admitted (%(status)s): not checked in.") % {
-            "name": registration.full_name, "status": registration.get_status_display()})
+            "name": registration.full_name, "status": refused})
         return back
-    registration, first_time = services.check_in(registration)
     if first_time:
         messages.success(request, _("%(name)s is checked in.") % {"name": registration.full_name})
     else:
@@ -155,13 +156,15 @@ def approvals(request, event):
         chosen = list(pending.filter(pk__in=digits(request.POST.getlist("registration"))))
         if not chosen:
             messages.error(request, _("Tick at least one registration."))
-        elif form.is_valid() and request.POST.get("confirmed"):
+        elif not form.is_valid():
+            messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+        elif request.POST.get("confirmed"):
             decision, message = form.cleaned_data["decision"], form.cleaned_data["message"]
             count = admission.decide(chosen, decision, message)
             text = _("%(people)s approved.") if decision == "approve" else _("%(people)s rejected.")
             messages.success(request, text % {"people": services.people(count)})
             return redirect("registrations:approvals", event.slug)
-        elif form.is_valid():
+        else:
             return render(request, "staff/approvals_confirm.html",
                           {"event": event, "chosen": chosen, "form": form, "decision": form.cleaned_data["decision"]})
     return render(request, "staff/approvals.html",

@@ -242,6 +242,9 @@ def details(request, event, token):
                 )
             except services.OptionFull as full:
                 form.add_error(full.question.field_name, str(full))
+            except services.TooManyAddressChanges:
+                form.add_error("email", _("You have asked for several new addresses within the hour: please try "
+                                          "again later, or write to the organisers."))
             else:
                 if "new_email" in changed:
                     messages.success(request, _("We have sent a link to %(email)s: your address changes once you "
@@ -333,9 +336,8 @@ def verify(request, event, key):
     if registration is None:
         return render(request, "registrations/verify.html", {"event": event, "state": "unknown"}, status=404)
     if request.method == "POST":
-        try:
-            registration = services.verify(registration)
-        except services.VerificationExpired:
+        registration = services.verify(registration)
+        if registration.has_ended:  # too late: the seats went to those waiting
             return render(request, "registrations/verify.html", {"event": event, "state": "expired"}, status=410)
         if registration.status == Registration.Status.PENDING:
             messages.success(request, _("Thank you: your address is confirmed. Your registration now awaits the "
@@ -365,7 +367,7 @@ def invitation(request, event, token):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            registration, _created, _places = services.register(
+            registration, created, _places = services.register(
                 event, details={**form.details(), "language": translation.get_language()},
                 platforms=data["platforms"], partnerships=data["partnerships"], sessions=data["sessions"],
                 listed=data["listed"], answers=form.answers(), invitation=invitation,
@@ -373,6 +375,9 @@ def invitation(request, event, token):
         except services.OptionFull as full:
             form.add_error(full.question.field_name, str(full))
         else:
+            if not created:  # registered before: their private link goes to their address, not to this page
+                invitation.refresh_from_db()
+                return render(request, "registrations/invitation_used.html", {"event": event, "invitation": invitation})
             messages.success(request, _("Thank you: you are registered. An email with the details is on its way."))
             return redirect(registration)
     context = {"event": event, "invitation": invitation, "form": form, "has_errors": bool(form.errors)}

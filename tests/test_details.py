@@ -204,3 +204,38 @@ def test_the_migration_keeps_free_text_regions_in_region_other():
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
     assert list(Registration.objects.values_list("region", "region_other")) == [("", "Basque Country")]
+
+
+def test_the_old_address_is_told_of_the_change_without_any_key_to_the_registration(
+        client, seeded, ane, django_capture_on_commit_callbacks):
+    old_token = ane.token
+    client.post(details_page(ane), form_data(ane, email="ane@innobasque.eus"))
+    key = Registration.objects.get(pk=ane.pk).new_email_key
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/{seeded.slug}/confirm-email/{key}/")
+    ane.refresh_from_db()
+    assert ane.token != old_token  # the link the old mailbox had no longer works
+    assert client.get(f"/{seeded.slug}/registration/{old_token}/").status_code == 404
+    notice = next(message for message in mail.outbox if message.to == ["ane@example.eus"])
+    assert "ane@innobasque.eus" in notice.body
+    assert ane.token not in notice.body and ane.checkin_code not in notice.body and not notice.attachments
+    new = next(message for message in mail.outbox if message.to == ["ane@innobasque.eus"])
+    assert ane.token in new.body  # the new address gets the new link
+
+
+def test_the_details_page_cannot_send_our_emails_to_any_inbox_again_and_again(client, ane, settings):
+    settings.STRANGER_EMAILS_PER_HOUR = 3
+    for number in range(3):
+        client.post(details_page(ane), form_data(ane, email=f"victim{number % 2}@example.org"))
+    response = client.post(details_page(ane), form_data(ane, email="victim9@example.org"))
+    assert "You have asked for several new addresses within the hour" in response.content.decode()
+    assert ane.emails.filter(kind=OutgoingEmail.Kind.CONFIRM_NEW_EMAIL).count() == 3
+
+
+def test_a_pending_address_change_can_be_withdrawn(client, ane):
+    client.post(details_page(ane), form_data(ane, email="typo@exmaple.org"))
+    assert Registration.objects.get(pk=ane.pk).new_email == "typo@exmaple.org"
+    client.post(details_page(ane), form_data(ane))  # the current address again
+    ane.refresh_from_db()
+    assert (ane.new_email, ane.new_email_key, ane.email) == ("", "", "ane@example.eus")

@@ -255,3 +255,30 @@ def test_negative_control_without_the_option_lock_the_dinner_is_oversold(dinner,
     errors, _full = dinner_race(event, question, come)
     assert errors == []
     assert come.answers.count() > PLACES, "expected an oversold dinner without the lock"
+
+
+def test_a_question_people_answered_keeps_its_kind(client, seeded, asked):
+    services.register(seeded, details=details_for("a@example.org"), platforms=[], sessions=[],
+                      answers={asked["diet"]: "Bilbao"})
+    client.force_login(staff_user("Organisers", "organiser"))
+    url = f"/admin/registrations/question/{asked['diet'].pk}/change/"
+    response = client.post(url, {
+        "label_en": asked["diet"].label, "kind": "number", "position": 1, "event": seeded.pk,
+        "options-TOTAL_FORMS": 0, "options-INITIAL_FORMS": 0, "options-MIN_NUM_FORMS": 0, "options-MAX_NUM_FORMS": 1000})
+    assert "1 person answered this question, so its kind cannot change" in response.content.decode()
+    assert Question.objects.get(pk=asked["diet"].pk).kind == "text"
+
+
+def test_an_answer_that_no_longer_fits_its_question_is_shown_as_given(client, seeded, asked):
+    ane, *_ = services.register(seeded, details=details_for("a@example.org"), platforms=[], sessions=[],
+                                answers={asked["diet"]: "Bilbao"})
+    Question.objects.filter(pk=asked["diet"].pk).update(kind="number")  # changed behind the admin's back
+    page = client.get(ane.get_absolute_url())
+    assert page.status_code == 200 and "Bilbao" in page.content.decode()
+
+
+def test_a_question_help_text_is_shown_as_text(client, seeded):
+    add_question(seeded, "Dinner", "text").__class__.objects.filter(label="Dinner").update(
+        help_text='<a href="https://evil.example">click</a>')
+    html = client.get(f"/{seeded.slug}/register/").content.decode()
+    assert '<a href="https://evil.example">' not in html and "&lt;a href=" in html
