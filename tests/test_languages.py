@@ -11,7 +11,7 @@ from django.utils import translation
 
 from registrations import regions, services
 from registrations.emails import build_message
-from registrations.models import Invitation, OutgoingEmail, Registration
+from registrations.models import Invitation, Mailing, OutgoingEmail, Registration
 from tests.factories import details_for, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -146,10 +146,14 @@ def test_every_kind_of_email_is_written_in_the_participants_language(seeded, ane
         "cancellation": {"dropped": [energy.pk]}, "private_link": {}, "session_moved": {"session": energy.pk, "was": moved},
         "details_changed": {"changed": ["organisation", "answers"]}, "confirm_new_email": {"key": "k" * 43},
         "verify": {}, "pending": {}, "approved": {"message": "Ongi etorri"}, "rejected": {"reason": "Ongi etorri"},
-        "invitation": {}, "invitation_reminder": {},
+        "invitation": {}, "invitation_reminder": {}, "mailing": {}, "reminder": {},
     }
     assert set(contexts) == set(OutgoingEmail.Kind.values)  # a new kind must be checked here too
     invitation = Invitation.objects.create(event=seeded, name="Ane Etxeberria", email="ane.invited@example.eus")
+    mailing = Mailing.objects.create(
+        event=seeded, subject="Practical information", subject_es="Información práctica",
+        subject_eu="Informazio praktikoa", body="Dear {first_name}, see you in Bilbao.",
+        body_es="Estimada {first_name}: nos vemos en Bilbao.", body_eu="Kaixo {first_name}: Bilbon ikusiko dugu elkar.")
     statuses = {"verify": "unverified", "pending": "pending", "rejected": "rejected"}
     for kind, context in contexts.items():
         messages = {}
@@ -160,8 +164,10 @@ def test_every_kind_of_email_is_written_in_the_participants_language(seeded, ane
             if kind.startswith("invitation"):
                 email = OutgoingEmail.objects.create(invitation=invitation, kind=kind, to_address=invitation.email)
             else:
+                OutgoingEmail.objects.filter(kind__in=["mailing", "reminder"]).delete()  # once per person
                 email = OutgoingEmail.objects.create(registration=Registration.objects.get(pk=ane.pk), kind=kind,
-                                                     to_address=ane.email, context=context)
+                                                     to_address=ane.email, context=context,
+                                                     mailing=mailing if kind == "mailing" else None)
             messages[each] = build_message(OutgoingEmail.objects.get(pk=email.pk))
         english, translated = messages["en"], messages[language]
         assert english.subject != translated.subject, kind
