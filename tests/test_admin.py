@@ -25,6 +25,9 @@ CHANGELISTS = [
     "agenda_partnership",
     "registrations_registration",
     "registrations_outgoingemail",
+    "registrations_question",
+    "registrations_invitation",
+    "registrations_mailing",
 ]
 
 
@@ -35,11 +38,22 @@ def organiser_client(client):
 
 
 def make_rows(event, count):
+    from registrations import services
+    from registrations.models import Mailing
+
     platforms = [PlatformFactory(slug="agri-food", name="Agri-Food"), PlatformFactory(slug="energy", name="Energy")]
     for _ in range(count):
         session = SessionFactory(event=event, platform=platforms[0])
         registration = RegistrationFactory(event=event, platforms=platforms)
         BookingFactory(registration=registration, session=session)
+        services.invite(event, "Invited Person", f"invited-{registration.pk}@example.org")
+        Mailing.objects.create(event=event, subject="News", body="Hello {first_name}")
+
+
+@pytest.mark.parametrize("page", ["registrations_question_add", "registrations_mailing_add",
+                                  "registrations_invitation_invite"])
+def test_the_forms_of_questions_mailings_and_invitations_open_for_organisers(organiser_client, seeded, page):
+    assert organiser_client.get(reverse(f"admin:{page}")).status_code == 200
 
 
 @pytest.mark.parametrize("changelist", CHANGELISTS)
@@ -59,7 +73,8 @@ def test_session_changelist_shows_seat_counts(organiser_client):
     assert '<td class="field-seats_left">2</td>' in response.content.decode()
 
 
-@pytest.mark.parametrize("changelist", ["agenda_session", "registrations_registration", "agenda_room"])
+@pytest.mark.parametrize("changelist", ["agenda_session", "registrations_registration", "agenda_room",
+                                        "registrations_invitation", "registrations_mailing"])
 def test_changelist_queries_do_not_grow_with_rows(organiser_client, django_assert_num_queries, changelist):
     event = EventFactory()
     make_rows(event, 5)
