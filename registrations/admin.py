@@ -11,7 +11,7 @@ from registrations import admission, exports, outbox, programme_admin, regions, 
 from registrations.invitations_admin import InvitationAdmin  # noqa: F401 (registers it)
 from registrations.mailings_admin import MailingAdmin  # noqa: F401 (registers it)
 from registrations.questions_admin import AnswerInline
-from registrations.staff import csv_response
+from registrations.staff import csv_response, xlsx_response
 from registrations.models import Booking, OutgoingEmail, Registration
 
 
@@ -85,7 +85,7 @@ class RegistrationAdmin(admin.ModelAdmin):
     inlines = [BookingInline, AnswerInline, OutgoingEmailInline]
     date_hierarchy = "created_at"
     actions = ["approve_selected", "reject_selected", "resend_confirmation", "email_private_link",
-               "cancel_registrations", "export_csv"]
+               "cancel_registrations", "export_csv", "export_xlsx"]
 
     def has_admit_permission(self, request):
         return request.user.has_perm("registrations.admit")
@@ -122,13 +122,21 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Export the selected registrations as CSV"), permissions=["export"])
     def export_csv(self, request, queryset):
+        return self.export(request, queryset, "csv")
+
+    @admin.action(description=gettext_lazy("Export the selected registrations as XLSX"), permissions=["export"])
+    def export_xlsx(self, request, queryset):
+        return self.export(request, queryset, "xlsx")
+
+    def export(self, request, queryset, extension):
         # All from one event per file: the times in it are that event's.
         event_ids = list(queryset.order_by().values_list("event_id", flat=True).distinct()[:2])  # not every row
         if len(event_ids) != 1:
             self.message_user(request, _("Select registrations of one event at a time."), messages.ERROR)
             return None
         event = Event.objects.get(pk=event_ids[0])
-        return csv_response(event, queryset, exports.file_name(event, status="selected"))
+        respond = csv_response if extension == "csv" else xlsx_response
+        return respond(event, queryset, exports.file_name(event, status="selected", extension=extension))
 
     def confirm_first(self, request, concerned, question):
         """Django's delete-confirmation pattern for actions that email people: None once the

@@ -1,14 +1,23 @@
-"""Attendee lists as CSV that open cleanly in Excel, streamed in chunks.
+"""Attendee lists as CSV and XLSX that open cleanly in Excel, built in chunks, with every field
+collected, one column per session (confirmed, held, waitlist N, cancelled) and per question.
 
-UTF-8 with a byte-order mark (so Excel reads accents right), RFC 4180 quoting (the csv
-module's default dialect: CRLF line ends, quotes doubled), and any cell that a spreadsheet
-would run as a formula (starting with = + - @, tab, CR or LF) prefixed with a '.
+CSV: UTF-8 with a byte-order mark (so Excel reads accents right), RFC 4180 quoting (the csv
+module's default dialect: CRLF line ends, quotes doubled), comma or semicolon separated, and any
+cell that a spreadsheet would run as a formula (starting with = + - @, tab, CR or LF) prefixed
+with a '. XLSX: openpyxl's write-only mode, text cells typed as text.
 """
 import csv
+import datetime
+import tempfile
 
+import openpyxl
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_countries import countries
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from registrations import regions
 from registrations.models import Answer, Booking, Registration
@@ -19,7 +28,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 HEADER = [
     "registration id", "last name", "first name", "email", "organisation", "country", "region code", "region",
     "stakeholder type", "platforms", "sessions", "registered at", "checked in at", "registration status",
-]  # then one column per question of the event
+]
+EXTRA_HEADER = ["partnerships", "language", "dietary needs", "accessibility needs", "listed"]
+# then one column per registrable session of the event, and one per question
 
 
 def neutralise(value):
@@ -61,20 +72,32 @@ def attendees(event, session=None, platform=None, status=None):
 
 
 FIELDS = ["id", "last_name", "first_name", "email", "organisation", "country", "region", "region_other",
-          "stakeholder_type", "created_at", "checked_in_at", "status"]
+          "stakeholder_type", "created_at", "checked_in_at", "status", "language", "dietary_needs",
+          "accessibility_needs", "listed_consent_at"]
 
 
-def csv_rows(event, registrations):
-    """Yields the CSV, BOM and header first, CHUNK registrations at a time: three queries a chunk
-    (registrations, their platforms, their bookings), as plain tuples rather than model
-    instances (ten times faster), memory bounded by the chunk."""
-    writer = csv.writer(Echo())
+def header(sessions, questions):
+    return [*HEADER, *EXTRA_HEADER, *(session.title for session in sessions), *(question.label for question in questions)]
+
+
+def rows(event, registrations):
+    """(header, chunks): the header row, and an iterator over lists of rows (plain values: ids as
+    numbers, times as the event's local naive datetimes, the rest text), CHUNK registrations at a
+    time. Six queries a chunk (registrations, platforms, partnerships, bookings with their waitlist
+    positions, answers, options chosen), as plain tuples rather than model instances (ten times
+    faster), memory bounded by the chunk."""
     questions = list(event.questions.prefetch_related("options"))
-    yield "\ufeff" + writer.writerow([neutralise(cell) for cell in [*HEADER, *(q.label for q in questions)]])
+    sessions = list(event.sessions.filter(registrable=True).order_by("starts_at", "title"))
+    return header(sessions, questions), _chunks(event, registrations, sessions, questions)
+
+
+def _chunks(event, registrations, sessions, questions):
     # Looked up once per export: translating names row by row costs more than the rest.
     stakeholder_types = {value: str(label) for value, label in Registration.StakeholderType.choices}
     country_names = {code: str(name) for code, name in countries}
     statuses = {value: str(label) for value, label in Registration.Status.choices}
+    languages = dict(settings.LANGUAGES)
+    yes_no = {True: str(_("Yes")), False: str(_("No"))}
     last_id = 0
     while True:
         chunk = list(registrations.filter(id__gt=last_id).order_by("id").values_list(*FIELDS)[:CHUNK])
@@ -88,24 +111,75 @@ def csv_rows(event, registrations):
             .order_by("platform__position", "platform__name")
             .values_list("registration_id", "platform__name")
         )
-        bookings = grouped(
-            (registration_id, f"{title} ({status})")
-            for registration_id, title, status in Booking.objects.filter(**in_chunk)
-            .order_by("session__starts_at", "session__title")
-            .values_list("registration_id", "session__title", "status")
+        partnerships = grouped(
+            Registration.partnerships.through.objects.filter(**in_chunk)
+            .order_by("partnership__platform__position", "partnership__name")
+            .values_list("registration_id", "partnership__name")
         )
+        places, summaries = {}, {}
+        for registration_id, session_id, title, status, position in (
+            Booking.objects.filter(**in_chunk).with_waitlist_position().order_by("session__starts_at", "session__title")
+            .values_list("registration_id", "session_id", "session__title", "status", "waitlist_position")
+        ):
+            places[registration_id, session_id] = f"waitlist {position}" if position else status
+            summaries.setdefault(registration_id, []).append(f"{title} ({status})")
         answers = answers_by_registration(questions, in_chunk)
-        lines = []
-        for pk, last, first, email, organisation, country, region, other, stakeholder, created, checked_in, status in chunk:
+        block = []
+        for (pk, last, first, email, organisation, country, region, other, stakeholder, created, checked_in, status,
+             language, dietary, accessibility, listed) in chunk:
             found = regions.region(region)
-            cells = [pk, last, first, email, organisation, country_names.get(country, country), region,
-                     found.name if found else other,
-                     stakeholder_types.get(stakeholder, stakeholder), "; ".join(platforms.get(pk, ())),
-                     "; ".join(bookings.get(pk, ())), local_time(created, event), local_time(checked_in, event),
-                     statuses.get(status, status), *(answers.get((pk, question.pk), "") for question in questions)]
-            lines.append(writer.writerow([neutralise(cell) for cell in cells]))
-        yield "".join(lines)
+            block.append([
+                pk, last, first, email, organisation, country_names.get(country, country), region,
+                found.name if found else other, stakeholder_types.get(stakeholder, stakeholder),
+                "; ".join(platforms.get(pk, ())), "; ".join(summaries.get(pk, ())), local_time(created, event),
+                local_time(checked_in, event), statuses.get(status, status),
+                "; ".join(partnerships.get(pk, ())), languages.get(language, language), dietary, accessibility,
+                yes_no[listed is not None],
+                *(places.get((pk, session.pk), "") for session in sessions),
+                *(answers.get((pk, question.pk), "") for question in questions),
+            ])
+        yield block
         last_id = chunk[-1][0]
+
+
+def csv_rows(event, registrations, delimiter=","):
+    """Yields the CSV, BOM and header first, a chunk of lines at a time. A semicolon delimiter
+    suits Excel in the locales whose decimal separator is a comma (it opens a comma file in one
+    column)."""
+    writer = csv.writer(Echo(), delimiter=delimiter)
+    titles, chunks = rows(event, registrations)
+    yield "\ufeff" + writer.writerow([neutralise(cell) for cell in titles])
+    for block in chunks:
+        yield "".join(writer.writerow([neutralise(as_text(cell)) for cell in row]) for row in block)
+
+
+def xlsx_file(event, registrations):
+    """The same rows as an .xlsx workbook in a temporary file (openpyxl's write-only mode: memory
+    flat in the number of rows). Text cells are typed as text, so nothing that looks like a
+    formula runs; characters XML cannot hold are dropped."""
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(title="Attendees")
+    titles, chunks = rows(event, registrations)
+    sheet.append([text_cell(sheet, title) for title in titles])
+    for block in chunks:
+        for row in block:
+            sheet.append([text_cell(sheet, cell) if isinstance(cell, str) else cell for cell in row])
+    output = tempfile.TemporaryFile()
+    workbook.save(output)
+    output.seek(0)
+    return output
+
+
+def text_cell(sheet, value):
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell.data_type = "s"  # never a formula, whatever it starts with
+    return cell
+
+
+def as_text(value):
+    if isinstance(value, datetime.datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    return "" if value is None else str(value)
 
 
 def answers_by_registration(questions, in_chunk):
@@ -137,10 +211,11 @@ def grouped(pairs):
 
 
 def local_time(moment, event):
-    return moment.astimezone(event.tz).strftime("%Y-%m-%d %H:%M") if moment else ""
+    """The event's local time, without its zone (spreadsheets take naive times)."""
+    return moment.astimezone(event.tz).replace(tzinfo=None, second=0, microsecond=0) if moment else None
 
 
-def file_name(event, session=None, platform=None, status=None):
+def file_name(event, session=None, platform=None, status=None, extension="csv"):
     parts = [event.slug, "attendees"]
     parts += [part for part in (session and session.slug, platform and platform.slug, status) if part]
-    return "-".join(parts) + f"-{timezone.localdate():%Y-%m-%d}.csv"
+    return "-".join(parts) + f"-{timezone.localdate():%Y-%m-%d}.{extension}"

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats
@@ -38,15 +38,23 @@ def staff_only(permission):
     return decorator
 
 
-def csv_response(event, registrations, filename):
-    response = StreamingHttpResponse(exports.csv_rows(event, registrations), content_type="text/csv; charset=utf-8")
+def csv_response(event, registrations, filename, delimiter=","):
+    response = StreamingHttpResponse(exports.csv_rows(event, registrations, delimiter),
+                                     content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
-@staff_only("registrations.export_attendees")
-@event_view
-def attendees_csv(request, event):
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(event, registrations, filename):
+    return FileResponse(exports.xlsx_file(event, registrations), as_attachment=True, filename=filename,
+                        content_type=XLSX)
+
+
+def export_filters(request, event):
+    """(session, platform, status) from ?session=, ?platform=, ?status=, or a 400 response."""
     session = platform = None
     if slug := request.GET.get("session"):
         session = event.sessions.filter(slug=slug).first()
@@ -59,8 +67,29 @@ def attendees_csv(request, event):
     status = request.GET.get("status") or None
     if status not in (None, *Booking.Status.values):
         return HttpResponseBadRequest(_("status is confirmed, held, waitlisted or cancelled."), content_type="text/plain")
-    registrations = exports.attendees(event, session=session, platform=platform, status=status)
-    return csv_response(event, registrations, exports.file_name(event, session, platform, status))
+    return session, platform, status
+
+
+@staff_only("registrations.export_attendees")
+@event_view
+def attendees_csv(request, event):
+    """The attendee list as CSV; ?delimiter=semicolon for Excel in locales with a decimal comma."""
+    filters = export_filters(request, event)
+    if isinstance(filters, HttpResponseBadRequest):
+        return filters
+    registrations = exports.attendees(event, *filters)
+    delimiter = ";" if request.GET.get("delimiter") == "semicolon" else ","
+    return csv_response(event, registrations, exports.file_name(event, *filters), delimiter)
+
+
+@staff_only("registrations.export_attendees")
+@event_view
+def attendees_xlsx(request, event):
+    filters = export_filters(request, event)
+    if isinstance(filters, HttpResponseBadRequest):
+        return filters
+    registrations = exports.attendees(event, *filters)
+    return xlsx_response(event, registrations, exports.file_name(event, *filters, extension="xlsx"))
 
 
 @staff_only("registrations.view_registration")

@@ -37,6 +37,7 @@ urlpatterns = [
     path("registration/<token:token>/agenda.ics", views.my_agenda_ics, name="my_agenda_ics"),
     path("staff/", staff.staff_home, name="staff"),
     path("staff/attendees.csv", staff.attendees_csv, name="attendees_csv"),
+    path("staff/attendees.xlsx", staff.attendees_xlsx, name="attendees_xlsx"),
     path("staff/sessions/<slug:session_slug>/sign-in/", staff.sign_in_sheet, name="sign_in_sheet"),
     path("staff/checkin/", staff.checkin, name="checkin"),
     path("staff/approvals/", staff.approvals, name="approvals"),

@@ -2,6 +2,7 @@
 import csv
 import io
 
+import openpyxl
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -16,7 +17,8 @@ from tests.factories import BookingFactory, PlatformFactory, RegistrationFactory
 pytestmark = pytest.mark.django_db
 
 COLUMNS = ["registration id", "last name", "first name", "email", "organisation", "country", "region code", "region",
-           "stakeholder type", "platforms", "sessions", "registered at", "checked in at", "registration status"]
+           "stakeholder type", "platforms", "sessions", "registered at", "checked in at", "registration status",
+           "partnerships", "language", "dietary needs", "accessibility needs", "listed"]
 
 
 @pytest.fixture
@@ -74,7 +76,8 @@ def test_csv_has_the_columns_and_everyone_still_registered(staff_client, seeded,
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="s3-platform-days-2018-attendees-')
     header, *rows = read_csv(response)
-    assert header == COLUMNS
+    sessions = list(seeded.sessions.filter(registrable=True).order_by("starts_at", "title").values_list("title", flat=True))
+    assert header == COLUMNS + sessions  # then a column per session (and per question: none here)
     assert [row[1] for row in rows] == ["Arrieta", "Berg", "Conti"]
     ana = rows[0]
     assert ana[0] == str(crowd["ana"].pk) and ana[3] == "ana@example.org"
@@ -234,3 +237,49 @@ def test_check_in_needs_a_post_with_csrf(seeded, crowd):
     assert client.post(f"/{seeded.slug}/staff/checkin/{crowd['ana'].pk}/").status_code == 403
     assert client.get(f"/{seeded.slug}/staff/checkin/{crowd['ana'].pk}/").status_code == 405
     assert Registration.objects.get(pk=crowd["ana"].pk).checked_in_at is None
+
+
+def test_both_exports_carry_every_field_a_column_per_session_and_read_back_the_same(staff_client, seeded, crowd):
+    Registration.objects.filter(pk=crowd["ana"].pk).update(
+        dietary_needs="=HYPERLINK(\"http://evil\")", accessibility_needs="wheelchair", language="eu")
+    csv_rows = read_csv(staff_client.get(f"/{seeded.slug}/staff/attendees.csv"))
+    response = staff_client.get(f"/{seeded.slug}/staff/attendees.xlsx")
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert 'filename="s3-platform-days-2018-attendees-' in response["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    xlsx_rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert xlsx_rows[0] == csv_rows[0]
+    header = csv_rows[0]
+    ana_csv, ana_xlsx = dict(zip(header, csv_rows[1])), dict(zip(header, xlsx_rows[1]))
+    assert ana_csv["dietary needs"] == "'=HYPERLINK(\"http://evil\")"  # a CSV cell no spreadsheet runs
+    assert ana_xlsx["dietary needs"] == "=HYPERLINK(\"http://evil\")"  # text in XLSX, typed as text:
+    assert next(sheet.iter_rows(min_row=2, max_row=2))[header.index("dietary needs")].data_type == "s"
+    assert ana_csv["accessibility needs"] == ana_xlsx["accessibility needs"] == "wheelchair"
+    assert ana_csv["language"] == ana_xlsx["language"] == "Euskara"
+    assert ana_csv["Energy Platform meeting"] == ana_xlsx["Energy Platform meeting"] == "confirmed"
+    ben = dict(zip(header, csv_rows[2]))
+    assert ben["Energy Platform meeting"] == "waitlist 1" and ben["Agri-Food Platform meeting"] == ""
+    assert ana_xlsx["registration id"] == crowd["ana"].pk  # a number in XLSX
+    assert ana_xlsx["registered at"] == crowd["ana"].created_at.astimezone(seeded.tz).replace(
+        tzinfo=None, second=0, microsecond=0)
+    assert [row[1] for row in xlsx_rows[1:]] == [row[1] for row in csv_rows[1:]] == ["Arrieta", "Berg", "Conti"]
+
+
+def test_the_csv_with_semicolons_for_excel_in_decimal_comma_locales(staff_client, seeded, crowd):
+    body = b"".join(staff_client.get(f"/{seeded.slug}/staff/attendees.csv?delimiter=semicolon").streaming_content)
+    first_line = body.decode("utf-8-sig").splitlines()[0]
+    assert first_line.startswith("registration id;last name;first name;email;")
+
+
+def test_the_xlsx_export_runs_the_same_queries_for_10_and_100_registrations(staff_client, seeded,
+                                                                            django_assert_num_queries):
+    for number in range(10):
+        services.register(seeded, details=details_for(f"p{number}@example.org"), platforms=[], sessions=[])
+    url = f"/{seeded.slug}/staff/attendees.xlsx"
+    staff_client.get(url)  # the login's first request loads what later ones find cached
+    with CaptureQueriesContext(connection) as ten:
+        staff_client.get(url)
+    for number in range(10, 100):
+        services.register(seeded, details=details_for(f"p{number}@example.org"), platforms=[], sessions=[])
+    with django_assert_num_queries(len(ten.captured_queries)):
+        staff_client.get(url)
