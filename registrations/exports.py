@@ -25,6 +25,7 @@ from registrations.questions import answer_in_words
 
 CHUNK = 2000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+FORMULA_FIRST_CHARACTERS = frozenset(FORMULA_STARTS)
 HEADER = [
     "registration id", "last name", "first name", "email", "organisation", "country", "region code", "region",
     "stakeholder type", "platforms", "sessions", "registered at", "checked in at", "registration status",
@@ -91,6 +92,19 @@ def rows(event, registrations):
     return header(sessions, questions), _chunks(event, registrations, sessions, questions)
 
 
+def waitlist_positions(event):
+    """{booking id: its place in its session's waitlist}, for the whole event in one query (a
+    position per booking in SQL is a subquery per row, which costs more than the export)."""
+    positions, session, place = {}, None, 0
+    for booking_id, session_id in Booking.objects.filter(
+        session__event=event, status=Booking.Status.WAITLISTED
+    ).order_by("session_id", "id").values_list("id", "session_id"):
+        place = place + 1 if session_id == session else 1
+        session = session_id
+        positions[booking_id] = place
+    return positions
+
+
 def _chunks(event, registrations, sessions, questions):
     # Looked up once per export: translating names row by row costs more than the rest.
     stakeholder_types = {value: str(label) for value, label in Registration.StakeholderType.choices}
@@ -98,6 +112,7 @@ def _chunks(event, registrations, sessions, questions):
     statuses = {value: str(label) for value, label in Registration.Status.choices}
     languages = dict(settings.LANGUAGES)
     yes_no = {True: str(_("Yes")), False: str(_("No"))}
+    positions = waitlist_positions(event)
     last_id = 0
     while True:
         chunk = list(registrations.filter(id__gt=last_id).order_by("id").values_list(*FIELDS)[:CHUNK])
@@ -117,10 +132,11 @@ def _chunks(event, registrations, sessions, questions):
             .values_list("registration_id", "partnership__name")
         )
         places, summaries = {}, {}
-        for registration_id, session_id, title, status, position in (
-            Booking.objects.filter(**in_chunk).with_waitlist_position().order_by("session__starts_at", "session__title")
-            .values_list("registration_id", "session_id", "session__title", "status", "waitlist_position")
+        for booking_id, registration_id, session_id, title, status in (
+            Booking.objects.filter(**in_chunk).order_by("session__starts_at", "session__title")
+            .values_list("id", "registration_id", "session_id", "session__title", "status")
         ):
+            position = positions.get(booking_id)
             places[registration_id, session_id] = f"waitlist {position}" if position else status
             summaries.setdefault(registration_id, []).append(f"{title} ({status})")
         answers = answers_by_registration(questions, in_chunk)
@@ -150,7 +166,7 @@ def csv_rows(event, registrations, delimiter=","):
     titles, chunks = rows(event, registrations)
     yield "\ufeff" + writer.writerow([neutralise(cell) for cell in titles])
     for block in chunks:
-        yield "".join(writer.writerow([neutralise(as_text(cell)) for cell in row]) for row in block)
+        yield "".join(writer.writerow([csv_cell(cell) for cell in row]) for row in block)
 
 
 def xlsx_file(event, registrations):
@@ -163,11 +179,22 @@ def xlsx_file(event, registrations):
     sheet.append([text_cell(sheet, title) for title in titles])
     for block in chunks:
         for row in block:
-            sheet.append([text_cell(sheet, cell) if isinstance(cell, str) else cell for cell in row])
+            sheet.append([xlsx_value(sheet, cell) for cell in row])
     output = tempfile.TemporaryFile()
     workbook.save(output)
     output.seek(0)
     return output
+
+
+def xlsx_value(sheet, value):
+    """What openpyxl gets for one cell: nothing for an empty one (not written at all: a third
+    of the cells), a text cell for a string it would take for a formula or that XML cannot
+    hold, the value itself otherwise."""
+    if value == "" or value is None:
+        return None
+    if isinstance(value, str) and (value[0] == "=" or ILLEGAL_CHARACTERS_RE.search(value)):
+        return text_cell(sheet, value)
+    return value
 
 
 def text_cell(sheet, value):
@@ -176,10 +203,15 @@ def text_cell(sheet, value):
     return cell
 
 
-def as_text(value):
+def csv_cell(value):
+    """neutralise() of the value as text, in one call (it runs for every cell of the export)."""
+    if value.__class__ is str:
+        return "'" + value if value[:1] in FORMULA_FIRST_CHARACTERS else value
+    if value is None:
+        return ""
     if isinstance(value, datetime.datetime):
         return f"{value:%Y-%m-%d %H:%M}"
-    return "" if value is None else str(value)
+    return neutralise(value)
 
 
 def answers_by_registration(questions, in_chunk):
