@@ -41,6 +41,8 @@ def build_vevent(event, session):
     vevent.add("description", "\n\n".join(part for part in (session.description, url) if part))
     if url:
         vevent.add("url", url)
-    # Grows whenever the time or the room changes, so calendar apps take the new version.
+    # Grows whenever the time, the room or the cancellation changes, so calendar apps take the new version.
     vevent.add("sequence", session.sequence)
+    if session.cancelled_at:
+        vevent.add("status", "CANCELLED")
     return vevent

@@ -179,7 +179,7 @@ class Speaker(models.Model):
 
 class SessionQuerySet(models.QuerySet):
     def registrable(self):
-        return self.filter(registrable=True)
+        return self.filter(registrable=True, cancelled_at__isnull=True)
 
     def on_day(self, day, tz):
         """Sessions starting on `day` as the event's clock reads it."""
@@ -217,6 +217,9 @@ class Session(models.Model):
         null=True, blank=True, help_text="Seats for this session; empty: the room's capacity."
     )
     registrable = models.BooleanField(default=True, help_text="Participants book a seat for it.")
+    # Set by registrations.services.cancel_session: the agenda shows it cancelled, its calendar
+    # entry says so, and nobody can book it.
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     description = models.TextField(blank=True)
     speakers = models.ManyToManyField(Speaker, blank=True, related_name="sessions")
     sequence = models.PositiveIntegerField(
@@ -245,8 +248,9 @@ class Session(models.Model):
         # A new time or room is a new revision of the calendar entry (RFC 5545 SEQUENCE).
         # Who is told of it is registrations' business (services.programme_edit).
         if self.pk:
-            before = Session.objects.filter(pk=self.pk).values_list("starts_at", "ends_at", "room_id").first()
-            if before and before != (self.starts_at, self.ends_at, self.room_id):
+            before = Session.objects.filter(pk=self.pk).values_list(
+                "starts_at", "ends_at", "room_id", "cancelled_at").first()
+            if before and before != (self.starts_at, self.ends_at, self.room_id, self.cancelled_at):
                 self.sequence += 1
         super().save(*args, **kwargs)
 

@@ -28,7 +28,8 @@ def frab_event(event, session):
         "room": session.room.name if session.room else "",
         "slug": session.slug,
         "url": url,
-        "title": session.title,
+        # The schedule format has no status: a cancelled session says so in its title.
+        "title": _("Cancelled: %(title)s") % {"title": session.title} if session.cancelled_at else session.title,
         "subtitle": "",
         "track": session.platform.name if session.platform else session.get_kind_display(),
         "type": session.get_kind_display(),

@@ -228,6 +228,7 @@ class OutgoingEmail(models.Model):
         REJECTED = "rejected", "Not admitted"
         INVITATION = "invitation", "Invitation"
         INVITATION_REMINDER = "invitation_reminder", "Invitation reminder"
+        SESSION_CANCELLED = "session_cancelled", "Session cancelled"
         MAILING = "mailing", "Mailing"
         REMINDER = "reminder", "Reminder before the event"
 

@@ -17,12 +17,15 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agenda import admin as agenda_admin
 from agenda.models import Event, Room, Session
 from registrations import services
+from registrations.models import Booking
 from registrations.questions_admin import QuestionInline
 from registrations.services import people
 
@@ -138,6 +141,23 @@ admin.site.unregister(Room)
 @admin.register(Session)
 class SessionAdmin(SeatsFollowProgramme, agenda_admin.SessionAdmin):
     form = SessionSeatsForm
+    actions = ["cancel_sessions"]
+
+    @admin.action(description=_lazy("Cancel the selected sessions and tell everyone booked…"), permissions=["change"])
+    def cancel_sessions(self, request, queryset):
+        sessions = list(queryset.filter(cancelled_at__isnull=True).order_by("starts_at"))
+        if not request.POST.get("post"):
+            booked = Booking.objects.filter(session__in=sessions).exclude(status=Booking.Status.CANCELLED)
+            context = {**self.admin_site.each_context(request), "title": _("Are you sure?"), "sessions": sessions,
+                       "people": people(booked.values("registration_id").distinct().count()),
+                       "action": request.POST.get("action"), "opts": self.model._meta,
+                       "action_checkbox_name": ACTION_CHECKBOX_NAME}
+            return TemplateResponse(request, "admin/agenda/cancel_sessions.html", context)
+        told = sum(services.cancel_session(session) for session in sessions)
+        self.message_user(request, _("%(sessions)s cancelled; %(people)s will get an email.") % {
+            "sessions": ngettext("%(count)d session", "%(count)d sessions", len(sessions)) % {"count": len(sessions)},
+            "people": people(told)}, messages.SUCCESS)
+        return None
 
 
 @admin.register(Room)

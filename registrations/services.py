@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from agenda.cache import agenda_changed
 from agenda.models import Event, Session
 from registrations import outbox
 from registrations import mailings, questions
@@ -840,3 +841,24 @@ def send_reminders(now=None):
             transaction.on_commit(lambda ids=ids: outbox.enqueue_batches(ids, MAILING_BATCH))
         queued += len(people)
     return queued
+
+
+@transaction.atomic
+def cancel_session(session):
+    """Cancels a session: every seat, held seat and waitlist place in it is given up, and each
+    person who had one is emailed; the agenda shows it cancelled, its calendar entry says so (a
+    new SEQUENCE), and nobody can book it. Locks the session (as an organiser's edit does).
+    Returns how many people were told (0 if it was cancelled already)."""
+    [session] = lock_sessions([session.pk])
+    if session.cancelled_at:
+        return 0
+    live = session.bookings.exclude(status=CANCELLED)
+    told = list(Registration.objects.filter(
+        pk__in=live.values("registration_id"), status__in=[ACTIVE, PENDING, UNVERIFIED]).order_by("pk"))
+    live.update(status=CANCELLED, updated_at=timezone.now())
+    session.cancelled_at, session.registrable = timezone.now(), False
+    session.save()
+    for registration in told:
+        outbox.queue(registration, OutgoingEmail.Kind.SESSION_CANCELLED, session=session.pk)
+    transaction.on_commit(agenda_changed)
+    return len(told)

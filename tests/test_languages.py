@@ -147,6 +147,7 @@ def test_every_kind_of_email_is_written_in_the_participants_language(seeded, ane
         "details_changed": {"changed": ["organisation", "answers"]}, "confirm_new_email": {"key": "k" * 43},
         "verify": {}, "pending": {}, "approved": {"message": "Ongi etorri"}, "rejected": {"reason": "Ongi etorri"},
         "invitation": {}, "invitation_reminder": {}, "mailing": {}, "reminder": {},
+        "session_cancelled": {"session": energy.pk},
     }
     assert set(contexts) == set(OutgoingEmail.Kind.values)  # a new kind must be checked here too
     invitation = Invitation.objects.create(event=seeded, name="Ane Etxeberria", email="ane.invited@example.eus")

@@ -1,13 +1,16 @@
 """Organisers' edits of the programme in the admin and the seats they affect: every page (the
 event page's room and session inlines too) goes through one seam, refuses a capacity below the
 seats taken, and hands freed seats to the waitlist in order."""
+import icalendar
 import pytest
 from django.contrib import admin
+from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from agenda.models import Event, Room, Session
 from registrations import services
-from registrations.models import Booking
+from registrations.models import Booking, OutgoingEmail
 from registrations.programme_admin import RoomSeatsForm, SeatsFollowProgramme, SessionSeatsForm
 from tests.factories import EventFactory, PlatformFactory, RoomFactory, SessionFactory, details_for, staff_user
 from tests.html_forms import form_data
@@ -171,3 +174,40 @@ def test_a_garbage_id_in_an_admin_url_is_a_clean_answer(organiser, junk):
     session_in_room(capacity=5)
     response = organiser.post(f"/admin/agenda/session/{junk}/change/", {"title_en": "x"})
     assert response.status_code in (200, 302)
+
+
+def test_cancelling_a_session_tells_everyone_booked_and_nobody_can_book_it(organiser, django_capture_on_commit_callbacks):
+    session = session_in_room(capacity=1)
+    event = session.event
+    platform = PlatformFactory()
+    holder, waiting = (services.register(event, details=details_for(email), platforms=[platform], sessions=[session])[0]
+                       for email in ("holder@example.org", "waiting@example.org"))
+    sequence = session.sequence
+    url = "/admin/agenda/session/"
+    asked = organiser.post(url, {"action": "cancel_sessions", "_selected_action": [session.pk]})
+    assert "This emails 2 people." in asked.content.decode()
+    assert Session.objects.get(pk=session.pk).cancelled_at is None  # nothing yet
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = organiser.post(url, {"action": "cancel_sessions", "_selected_action": [session.pk], "post": "yes"},
+                              follow=True)
+    assert "1 session cancelled; 2 people will get an email." in done.content.decode()
+    session.refresh_from_db()
+    assert session.cancelled_at and not session.registrable and session.sequence == sequence + 1
+    assert set(Booking.objects.filter(session=session).values_list("status", flat=True)) == {"cancelled"}
+    assert sorted(m.to[0] for m in mail.outbox) == ["holder@example.org", "waiting@example.org"]
+    assert all("is cancelled" in m.subject for m in mail.outbox)
+    assert OutgoingEmail.objects.filter(kind="session_cancelled").count() == 2
+    # The agenda, its calendar and its schedule say so; the form no longer offers it.
+    client = Client()
+    assert "This session is cancelled" in client.get(session.get_absolute_url()).content.decode()
+    ics = icalendar.Calendar.from_ical(client.get(f"{session.get_absolute_url()[:-1]}.ics").content)
+    [vevent] = ics.walk("VEVENT")
+    assert vevent["STATUS"] == "CANCELLED" and vevent["SEQUENCE"] == sequence + 1
+    schedule = client.get(f"/{event.slug}/agenda.json").json()
+    titles = [e["title"] for day in schedule["schedule"]["conference"]["days"] for room in day["rooms"].values()
+              for e in room]
+    assert f"Cancelled: {session.title}" in titles
+    assert f'value="{session.pk}"' not in client.get(f"/{event.slug}/register/").content.decode()
+    assert not Session.objects.registrable().filter(pk=session.pk).exists()
+    assert services.cancel_session(session) == 0  # once
