@@ -862,3 +862,13 @@ def cancel_session(session):
         outbox.queue(registration, OutgoingEmail.Kind.SESSION_CANCELLED, session=session.pk)
     transaction.on_commit(agenda_changed)
     return len(told)
+
+
+@transaction.atomic
+def undo_check_in(registration):
+    """Takes back a check-in made by mistake. Returns the registration."""
+    registration = locked_registrations().get(pk=registration.pk)
+    if registration.checked_in_at:
+        registration.checked_in_at = None
+        registration.save(update_fields=["checked_in_at", "updated_at"])
+    return registration

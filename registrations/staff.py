@@ -146,7 +146,19 @@ def checkin(request, event):
             .prefetch_related(LIVE_BOOKINGS)
             .order_by("last_name", "first_name")[:SEARCH_LIMIT]
         )
-    return render(request, "staff/checkin.html", {"event": event, "query": query, "found": found})
+    context = {"event": event, "query": query, "found": found, **stats.arrivals(event)}
+    return render(request, "staff/checkin.html", context)
+
+
+@require_POST
+@staff_only("registrations.check_in")
+@event_view
+def undo_check_in(request, event, registration_id):
+    """A check-in made by mistake (the wrong person's row): the arrival is taken back."""
+    registration = get_object_or_404(Registration, event=event, pk=registration_id)
+    services.undo_check_in(registration)
+    messages.success(request, _("%(name)s is no longer checked in.") % {"name": registration.full_name})
+    return redirect(f"{reverse('registrations:checkin', args=[event.slug])}?q={registration.checkin_code}")
 
 
 @require_POST

@@ -65,3 +65,17 @@ def event_numbers(event, sessions):
             (_("Registrations per day"), bars([(f"{day:%Y-%m-%d}", total) for day, total in per_day]), ""),
         ],
     }
+
+
+def arrivals(event):
+    """{"counts": {arrived, expected}, "sessions": [...]} for the check-in desk: people in
+    (active registrations) and those checked in; per registrable session, confirmed seats and
+    how many of their holders are checked in. Two queries."""
+    active = Registration.objects.filter(event=event, status=Registration.Status.ACTIVE)
+    counts = active.aggregate(expected=Count("id"), arrived=Count("id", filter=Q(checked_in_at__isnull=False)))
+    seated = Q(bookings__status="confirmed", bookings__registration__status=Registration.Status.ACTIVE)
+    sessions = event.sessions.filter(registrable=True, cancelled_at__isnull=True).annotate(
+        expected=Count("bookings", filter=seated),
+        arrived=Count("bookings", filter=seated & Q(bookings__registration__checked_in_at__isnull=False)),
+    ).order_by("starts_at", "title")
+    return {"counts": counts, "sessions": list(sessions)}

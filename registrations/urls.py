@@ -42,4 +42,5 @@ urlpatterns = [
     path("staff/checkin/", staff.checkin, name="checkin"),
     path("staff/approvals/", staff.approvals, name="approvals"),
     path("staff/checkin/<int:registration_id>/", staff.check_in, name="check_in"),
+    path("staff/checkin/<int:registration_id>/undo/", staff.undo_check_in, name="undo_check_in"),
 ]

@@ -283,3 +283,66 @@ def test_the_xlsx_export_runs_the_same_queries_for_10_and_100_registrations(staf
         services.register(seeded, details=details_for(f"p{number}@example.org"), platforms=[], sessions=[])
     with django_assert_num_queries(len(ten.captured_queries)):
         staff_client.get(url)
+
+
+def test_the_desk_counts_arrivals_overall_and_per_session_and_undo_takes_one_back(staff_client, seeded, crowd):
+    url = f"/{seeded.slug}/staff/checkin/"
+    assert "0 of 3 arrived" in staff_client.get(url).content.decode()  # ana, ben, cai active; dan cancelled
+    staff_client.post(f"{url}{crowd['ana'].pk}/")
+    page = staff_client.get(url).content.decode()
+    assert "1 of 3 arrived" in page
+    assert "Energy Platform meeting: 1 of 1 arrived" in page  # ana's seat; ben only waits
+    assert "Agri-Food Platform meeting: 0 of 1 arrived" in page
+    staff_client.post(f"{url}{crowd['ana'].pk}/undo/")
+    assert Registration.objects.get(pk=crowd["ana"].pk).checked_in_at is None
+    assert "0 of 3 arrived" in staff_client.get(url).content.decode()
+
+
+def test_undo_is_for_check_in_staff_only(client, seeded, crowd):
+    client.force_login(staff_user("Organisers", "organiser"))
+    services.check_in(crowd["ana"])
+    assert client.post(f"/{seeded.slug}/staff/checkin/{crowd['ana'].pk}/undo/").status_code == 403
+    assert Registration.objects.get(pk=crowd["ana"].pk).checked_in_at is not None
+
+
+def two_desks_scan(ana):
+    import threading
+
+    start, results = threading.Barrier(2), []
+
+    def desk():
+        start.wait()
+        try:
+            results.append(services.check_in(Registration.objects.get(pk=ana.pk))[1])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=desk) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    return sorted(results)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_desks_scanning_one_person_at_once_record_one_arrival(seeded):
+    ana, *_ = services.register(seeded, details=details_for("ana@example.org"), platforms=[], sessions=[])
+    assert two_desks_scan(ana) == [False, True]  # one arrival, the other desk told "already"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_negative_control_without_the_lock_both_desks_record_an_arrival(seeded, monkeypatch):
+    import time
+
+    class Unlocked:
+        def get(self, **lookup):
+            found = Registration.objects.get(**lookup)
+            time.sleep(0.2)  # both desks have read "not checked in" before either writes
+            return found
+
+    ana, *_ = services.register(seeded, details=details_for("ana@example.org"), platforms=[], sessions=[])
+    monkeypatch.setattr(services, "locked_registrations", Unlocked)
+    assert two_desks_scan(ana) == [True, True]
