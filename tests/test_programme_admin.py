@@ -1,6 +1,8 @@
 """Organisers' edits of the programme in the admin and the seats they affect: every page (the
 event page's room and session inlines too) goes through one seam, refuses a capacity below the
 seats taken, and hands freed seats to the waitlist in order."""
+import datetime
+
 import icalendar
 import pytest
 from django.contrib import admin
@@ -12,7 +14,9 @@ from agenda.models import Event, Room, Session
 from registrations import services
 from registrations.models import Booking, OutgoingEmail
 from registrations.programme_admin import RoomSeatsForm, SeatsFollowProgramme, SessionSeatsForm
-from tests.factories import EventFactory, PlatformFactory, RoomFactory, SessionFactory, details_for, staff_user
+from tests.factories import (
+    MADRID, EventFactory, PlatformFactory, RoomFactory, SessionFactory, details_for, staff_user,
+)
 from tests.html_forms import form_data
 
 pytestmark = pytest.mark.django_db
@@ -179,6 +183,11 @@ def test_a_garbage_id_in_an_admin_url_is_a_clean_answer(organiser, junk):
 def test_cancelling_a_session_tells_everyone_booked_and_nobody_can_book_it(organiser, django_capture_on_commit_callbacks):
     session = session_in_room(capacity=1)
     event = session.event
+    # On the event's first day (the factory's times run on with each session made), so the
+    # schedule lists it.
+    Session.objects.filter(pk=session.pk).update(starts_at=datetime.datetime(2018, 11, 27, 10, tzinfo=MADRID),
+                                                 ends_at=datetime.datetime(2018, 11, 27, 11, tzinfo=MADRID))
+    session.refresh_from_db()
     platform = PlatformFactory()
     holder, waiting = (services.register(event, details=details_for(email), platforms=[platform], sessions=[session])[0]
                        for email in ("holder@example.org", "waiting@example.org"))
