@@ -33,7 +33,7 @@ def invitation_context(email):
     }
 
 
-def email_context(email):
+def email_context(email, preview=False):
     if email.invitation_id:
         return invitation_context(email)
     registration = email.registration
@@ -46,7 +46,7 @@ def email_context(email):
         "registration": registration,
         "event": event,
         "bookings": list(registration.bookings.live()),
-        "manage_url": settings.SITE_URL + registration.get_absolute_url(),
+        "manage_url": mailings.PREVIEW_LINK if preview else settings.SITE_URL + registration.get_absolute_url(),
         "event_url": settings.SITE_URL + event.get_absolute_url(),
         "added": [session_titles[pk] for pk in email.context.get("added", []) if pk in session_titles],
         "dropped": [session_titles[pk] for pk in email.context.get("dropped", []) if pk in session_titles],
@@ -58,7 +58,7 @@ def email_context(email):
         # The organiser's words with an approval or a rejection.
         "message": email.context.get("message", ""),
         "reason": email.context.get("reason", ""),
-        "mailing": mailing_text(email),
+        "mailing": mailing_text(email, preview),
         "verify_url": settings.SITE_URL + reverse("registrations:verify", args=[event.slug, registration.verification_key])
         if email.kind == OutgoingEmail.Kind.VERIFY and registration.verification_key else "",
         "details": details_in_words(registration, email.context.get("changed", []))
@@ -92,11 +92,11 @@ def details_in_words(registration, changed):
     return [(label, value or "–", bool(is_changed)) for label, value, is_changed in rows]
 
 
-def mailing_text(email):
+def mailing_text(email, preview=False):
     """{"subject", "body"} of a mailing for this person, placeholders filled in."""
     if email.kind != OutgoingEmail.Kind.MAILING or email.mailing_id is None:
         return None
-    subject, body = mailings.text_for(email.mailing, email.registration)
+    subject, body = mailings.text_for(email.mailing, email.registration, preview)
     return {"subject": subject, "body": body}
 
 
@@ -115,15 +115,21 @@ def _session_ids(context):
     return [*context.get("added", []), *context.get("dropped", []), *filter(None, [context.get("session")])]
 
 
-def build_message(email):
-    """The message, in the participant's (or invitee's) language and the event's time zone."""
+def build_message(email, preview=False):
+    """The message, in the participant's (or invitee's) language and the event's time zone. A
+    preview (the admin's) carries no private link and no attachments."""
     language = email.invitation.language if email.invitation_id else email.registration.language
     with translation.override(language):
-        return _build_message(email)
+        return _build_message(email, preview)
 
 
-def _build_message(email):
-    context = email_context(email)
+def _build_message(email, preview=False):
+    context = email_context(email, preview)
+    registration = context.get("registration")
+    elsewhere = email.kind == OutgoingEmail.Kind.CONFIRM_NEW_EMAIL or "old_address" in email.context
+    # To the registration's address as it is now (it may have been corrected since the row was
+    # queued), unless the email is for another address.
+    to = email.to_address if elsewhere or registration is None else registration.email
     with timezone.override(context["event"].tz):
         subject = settings.EMAIL_SUBJECT_PREFIX + " ".join(
             render_to_string(f"emails/{email.kind}_subject.txt", context).split()
@@ -134,15 +140,13 @@ def _build_message(email):
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[email.to_address],
+        to=[to],
         headers={"X-S3days-Outbox-Id": str(email.pk)},
         # Participants answer the organisers, not the no-reply sender.
         reply_to=[context["event"].contact_email] if context["event"].contact_email else None,
     )
     message.attach_alternative(html, "text/html")
-    registration = context.get("registration")
-    elsewhere = email.kind == OutgoingEmail.Kind.CONFIRM_NEW_EMAIL or "old_address" in email.context
-    if elsewhere or registration is None or not registration.is_admitted:
+    if preview or elsewhere or registration is None or not registration.is_admitted:
         # An address not confirmed yet or being left, an invitation, someone not (or no longer)
         # admitted: no check-in code, no calendar.
         return message

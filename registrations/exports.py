@@ -88,7 +88,9 @@ def rows(event, registrations):
     positions, answers, options chosen), as plain tuples rather than model instances (ten times
     faster), memory bounded by the chunk."""
     questions = list(event.questions.prefetch_related("options"))
-    sessions = list(event.sessions.filter(registrable=True).order_by("starts_at", "title"))
+    # Cancelled ones too: their column says who was booked ("cancelled").
+    sessions = list(event.sessions.filter(Q(registrable=True) | Q(cancelled_at__isnull=False)).order_by(
+        "starts_at", "title"))
     return header(sessions, questions), _chunks(event, registrations, sessions, questions)
 
 

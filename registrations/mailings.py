@@ -21,12 +21,13 @@ def check(text):
     """Raises PlaceholderError unless every {…} in `text` is one of PLACEHOLDERS (braces meant
     as text are written {{ and }})."""
     try:
-        fields = [field for _literal, field, spec, conversion in string.Formatter().parse(text) if field is not None]
+        parsed = [(field, spec, conversion) for _literal, field, spec, conversion in string.Formatter().parse(text)
+                  if field is not None]
     except ValueError as error:  # a lone { or }
         raise PlaceholderError(
             _("A brace is not closed (%(error)s). Write {{ or }} for a brace as text.") % {"error": error}) from error
-    for field in fields:
-        if field not in PLACEHOLDERS:
+    for field, spec, conversion in parsed:
+        if field not in PLACEHOLDERS or spec or conversion:
             raise PlaceholderError(_("Unknown placeholder {%(field)s}: use %(known)s.") % {
                 "field": field, "known": ", ".join("{%s}" % name for name in PLACEHOLDERS)})
 
@@ -50,20 +51,28 @@ def my_sessions(registration):
     return "\n".join(lines) or _("No session booked.")
 
 
-def values_for(registration):
+# What a preview shows instead of the first recipient's private link: whoever previews a mailing
+# may not be allowed to open that person's registration.
+PREVIEW_LINK = "https://…/registration/…/"
+
+
+def values_for(registration, preview=False):
+    # No private link for an address not confirmed yet (its owner has not proved it is theirs).
+    link = "" if registration.status == Registration.Status.UNVERIFIED else (
+        PREVIEW_LINK if preview else settings.SITE_URL + registration.get_absolute_url())
     return {
         "first_name": registration.first_name,
         "last_name": registration.last_name,
         "event": registration.event.name,
-        "private_link": settings.SITE_URL + registration.get_absolute_url(),
+        "private_link": link,
         "my_sessions": my_sessions(registration),
     }
 
 
-def text_for(mailing, registration):
+def text_for(mailing, registration, preview=False):
     """(subject, body) of the mailing for this person, in the active language (an empty
     translation falls back to English)."""
-    values = values_for(registration)
+    values = values_for(registration, preview)
     return " ".join(fill(mailing.subject, values).split()), fill(mailing.body, values)
 
 

@@ -54,9 +54,25 @@ class MailingAdmin(TranslationAdmin):
         return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
-        if obj.is_editable:
-            obj.status = Mailing.Status.SCHEDULED if obj.send_at else Mailing.Status.DRAFT
+        if change:
+            # Locked: the scheduled send may be taking it this moment; what was sent stays as it was.
+            current = Mailing.objects.select_for_update().get(pk=obj.pk)
+            if not current.is_editable:
+                self.message_user(request, _("This mailing was sent meanwhile: your changes were not saved."),
+                                  messages.ERROR)
+                return
+            obj.sent_at, obj.recipients = current.sent_at, current.recipients
+        # Scheduling is sending: only those who may send schedule; anyone else's save unschedules.
+        may_send = request.user.has_perm("registrations.send_mailing")
+        obj.status = Mailing.Status.SCHEDULED if obj.send_at and may_send else Mailing.Status.DRAFT
+        if obj.send_at and not may_send:
+            self.message_user(request, _("Saved as a draft: scheduling a mailing needs the permission to send "
+                                         "mailings."), messages.WARNING)
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if form.instance.is_editable or not change:
+            super().save_related(request, form, formsets, change)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("event").annotate(
@@ -94,9 +110,9 @@ class MailingAdmin(TranslationAdmin):
         if first is not None:
             try:
                 preview = build_message(OutgoingEmail(kind=OutgoingEmail.Kind.MAILING, registration=first,
-                                                      mailing=mailing, to_address=first.email))
-            except mailings.PlaceholderError as error:
-                problem = str(error)
+                                                      mailing=mailing, to_address=first.email), preview=True)
+            except (mailings.PlaceholderError, ValueError, KeyError, IndexError) as error:
+                problem = str(error) or _("The subject or the body cannot be filled in.")
         action = request.POST.get("action")
         if request.method == "POST" and action == "test" and preview is not None:
             if not request.user.email:
@@ -114,7 +130,7 @@ class MailingAdmin(TranslationAdmin):
         if request.method == "POST" and action in ("send", "confirm"):
             if not can_send:
                 raise PermissionDenied
-            if action == "confirm" and problem is None:
+            if action == "confirm" and problem is None and count:
                 queued = services.send_mailing(mailing)
                 self.message_user(request, _("The mailing is on its way to %(people)s.") % {
                     "people": services.people(queued)}, messages.SUCCESS)

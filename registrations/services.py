@@ -49,6 +49,10 @@ HELD = Booking.Status.HELD
 ACTIVE, UNVERIFIED, PENDING = Registration.Status.ACTIVE, Registration.Status.UNVERIFIED, Registration.Status.PENDING
 
 
+def is_bookable(locked_session):
+    return locked_session.registrable and locked_session.cancelled_at is None
+
+
 def lock_sessions(session_ids):
     """The sessions, locked for the rest of the transaction, in primary-key order."""
     return list(
@@ -253,6 +257,7 @@ def _sign_up(registration, details, platforms, sessions, partnerships, listed, a
     bookings = [
         book(registration, session, replace_cancelled=is_comeback)
         for session in lock_sessions(session.pk for session in sessions)
+        if is_bookable(session)  # checked again under the lock: it may have been cancelled since the form
     ]
     save_answers(registration, answers)
     outbox.queue(registration, FIRST_EMAIL[registration.status])
@@ -469,7 +474,7 @@ def change_sessions(registration, sessions):
     locked = lock_sessions(wanted | current)
     current = live_bookings_of(registration, current)  # the set cannot change under our lock; statuses can
     for session in locked:
-        if session.pk in wanted and session.pk not in current:
+        if session.pk in wanted and session.pk not in current and is_bookable(session):
             book(registration, session)
             added.append(session.pk)
         elif session.pk in current and session.pk not in wanted:
@@ -510,7 +515,8 @@ def _close(registration, status):
     locked_sessions = lock_sessions(registration.bookings.exclude(status=CANCELLED).values_list("session_id", flat=True))
     bookings = live_bookings_of(registration)
     for session in locked_sessions:
-        _cancel_booking(bookings[session.pk], session)
+        if session.pk in bookings:  # an organiser may have cancelled the session meanwhile
+            _cancel_booking(bookings[session.pk], session)
     registration.status = status
     registration.verification_key, registration.hold_until = "", None
     registration.save(update_fields=["status", "verification_key", "hold_until", "updated_at"])
@@ -803,8 +809,11 @@ def send_mailing(mailing):
         if mailing.status in (Mailing.Status.SENDING, Mailing.Status.SENT):
             return 0
         people = list(mailings.recipients(mailing).values_list("pk", "email"))
-        rows = [OutgoingEmail(kind=OutgoingEmail.Kind.MAILING, registration_id=pk, to_address=email, mailing=mailing)
-                for pk, email in people]
+        # Due for requeue_stale() only once the batches should have sent them (at 50 a second),
+        # so it does not publish rows one by one that a batch is about to send.
+        due = timezone.now() + datetime.timedelta(seconds=len(people) / 50)
+        rows = [OutgoingEmail(kind=OutgoingEmail.Kind.MAILING, registration_id=pk, to_address=email, mailing=mailing,
+                              next_attempt_at=due) for pk, email in people]
         OutgoingEmail.objects.bulk_create(rows, batch_size=MAILING_BATCH, ignore_conflicts=True)
         mailing.status, mailing.sent_at, mailing.recipients = Mailing.Status.SENT, timezone.now(), len(people)
         mailing.save(update_fields=["status", "sent_at", "recipients", "updated_at"])
@@ -836,8 +845,9 @@ def send_reminders(now=None):
             OutgoingEmail.objects.bulk_create(
                 [OutgoingEmail(kind=OutgoingEmail.Kind.REMINDER, registration_id=pk, to_address=email)
                  for pk, email in people], batch_size=MAILING_BATCH, ignore_conflicts=True)
-            ids = list(OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.REMINDER, status=outbox.QUEUED,
-                                                    registration__event=event).values_list("pk", flat=True))
+            ids = list(OutgoingEmail.objects.filter(  # the rows written now, not those waiting for a retry
+                kind=OutgoingEmail.Kind.REMINDER, status=outbox.QUEUED, attempts=0,
+                registration_id__in=[pk for pk, _email in people]).values_list("pk", flat=True))
             transaction.on_commit(lambda ids=ids: outbox.enqueue_batches(ids, MAILING_BATCH))
         queued += len(people)
     return queued

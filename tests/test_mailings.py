@@ -267,3 +267,51 @@ def test_a_mailing_is_delivered_once_each_through_the_worker_and_smtp(seeded, cr
     assert wait_until(lambda: OutgoingEmail.objects.filter(mailing=mailing, status="sent").count() == 3)
     received = sorted(message["To"] for message in smtp.messages)
     assert received == ["ana@example.org", "ben@example.org", "cai@example.org"]
+
+
+# --- Found in review ------------------------------------------------------------------------
+
+def test_scheduling_is_sending_so_it_needs_the_permission(client, seeded, crowd):
+    client.force_login(staff_user("Organisers", "organiser"))
+    response = client.post("/admin/registrations/mailing/add/", {
+        "event": seeded.pk, "subject_en": "Hi", "body_en": "See you", "booking_status": "any",
+        "registration_status": "active", "checked_in": "any", "language": "any",
+        "send_at_0": "2018-01-01", "send_at_1": "10:00:00"}, follow=True)
+    assert "Saved as a draft" in response.content.decode()
+    assert Mailing.objects.get().status == "draft"
+    assert services.send_due_mailings() == 0
+
+
+def test_the_preview_and_the_test_carry_nobodys_private_link(client, seeded, crowd):
+    mailing = mailing_for(seeded)
+    user = staff_user("Organisers", "organiser")
+    user.email = "organiser@example.org"
+    user.save()
+    client.force_login(user)
+    page = client.get(f"/admin/registrations/mailing/{mailing.pk}/send/").content.decode()
+    assert "Dear Ana," in page and crowd["ana"].token not in page and mailings.PREVIEW_LINK in page
+    mail.outbox.clear()
+    client.post(f"/admin/registrations/mailing/{mailing.pk}/send/", {"action": "test"})
+    [test] = mail.outbox
+    assert crowd["ana"].token not in test.body and not test.attachments
+
+
+@pytest.mark.parametrize("text", ["{first_name:d}", "{first_name!x}", "{first_name:{event}}", "{first_name:>3000000}"])
+def test_placeholders_take_no_format_spec_or_conversion(text):
+    with pytest.raises(mailings.PlaceholderError):
+        mailings.check(text)
+
+
+def test_a_mailing_reaching_nobody_is_not_marked_sent(client, seeded, crowd):
+    mailing = mailing_for(seeded, language="eu", checked_in="yes")  # nobody
+    client.force_login(staff_user("Registration staff", "door"))
+    client.post(f"/admin/registrations/mailing/{mailing.pk}/send/", {"action": "confirm"})
+    assert Mailing.objects.get(pk=mailing.pk).status == "draft"
+
+
+def test_an_email_queued_before_an_address_change_goes_to_the_new_address(seeded, crowd):
+    email = OutgoingEmail.objects.create(registration=crowd["ana"], kind="mailing", to_address="ana@example.org",
+                                         mailing=mailing_for(seeded))
+    Registration.objects.filter(pk=crowd["ana"].pk).update(email="ana@new.example.org", token="n" * 43)
+    message = build_message(OutgoingEmail.objects.get(pk=email.pk))
+    assert message.to == ["ana@new.example.org"]

@@ -221,3 +221,15 @@ def test_cancelling_a_session_tells_everyone_booked_and_nobody_can_book_it(organ
     assert "No session can be booked at the moment." in form  # its only session is gone from the form
     assert not Session.objects.registrable().filter(pk=session.pk).exists()
     assert services.cancel_session(session) == 0  # once
+
+
+def test_a_sign_up_with_a_session_cancelled_after_its_form_was_checked_does_not_book_it():
+    session = session_in_room(capacity=5)
+    platform = PlatformFactory()
+    services.cancel_session(session)
+    registration, _created, places = services.register(
+        session.event, details=details_for("late@example.org"), platforms=[platform], sessions=[session])
+    assert places == {} and not registration.bookings.exists()
+    other = SessionFactory(event=session.event)
+    services.change_sessions(registration, [session, other])
+    assert list(registration.bookings.values_list("session_id", flat=True)) == [other.pk]

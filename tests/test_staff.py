@@ -346,3 +346,12 @@ def test_negative_control_without_the_lock_both_desks_record_an_arrival(seeded, 
     ana, *_ = services.register(seeded, details=details_for("ana@example.org"), platforms=[], sessions=[])
     monkeypatch.setattr(services, "locked_registrations", Unlocked)
     assert two_desks_scan(ana) == [True, True]
+
+
+def test_a_cancelled_session_keeps_its_column_in_the_exports(staff_client, seeded, crowd):
+    energy = seeded.sessions.get(slug="energy-meeting")
+    services.cancel_session(energy)
+    header, *rows = read_csv(staff_client.get(f"/{seeded.slug}/staff/attendees.csv?status=cancelled"))
+    assert "Energy Platform meeting" in header
+    by_name = {row[1]: dict(zip(header, row)) for row in rows}
+    assert by_name["Arrieta"]["Energy Platform meeting"] == "cancelled"
