@@ -190,6 +190,8 @@ def register(event, *, details, platforms, sessions, partnerships=(), listed=Fal
     organisers approve; an `invitation` (whose address must be the one given) is in at once.
     """
     email = details["email"]
+    if invitation is not None and email.lower() != invitation.email.lower():
+        raise ValueError("An invitation registers the address it was sent to.")  # the form fixes it
 
     def already_registered(existing):
         if may_email_for_a_stranger(existing):
