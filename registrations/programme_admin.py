@@ -18,7 +18,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -143,7 +143,7 @@ class SessionAdmin(SeatsFollowProgramme, agenda_admin.SessionAdmin):
     form = SessionSeatsForm
     actions = ["cancel_sessions"]
 
-    @admin.action(description=_lazy("Cancel the selected sessions and tell everyone booked…"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Cancel the selected sessions and tell everyone booked…"), permissions=["change"])
     def cancel_sessions(self, request, queryset):
         sessions = list(queryset.filter(cancelled_at__isnull=True).order_by("starts_at"))
         if not request.POST.get("post"):
@@ -173,7 +173,38 @@ class SessionInline(agenda_admin.SessionInline):
     form = SessionSeatsForm
 
 
+class NewEditionForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("name of the new edition"), max_length=200)
+    slug = forms.SlugField(label=gettext_lazy("its address (slug)"), max_length=80)
+    start_date = forms.DateField(label=gettext_lazy("its first day"), help_text=gettext_lazy("YYYY-MM-DD"))
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if Event.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(_("An event already has this address."))
+        return slug
+
+
 @admin.register(Event)
 class EventAdmin(SeatsFollowProgramme, agenda_admin.EventAdmin):
     event_field = "pk"
     inlines = [RoomInline, SessionInline, QuestionInline]
+    actions = ["duplicate_event"]
+
+    @admin.action(description=gettext_lazy("Duplicate for a new edition…"), permissions=["add"])
+    def duplicate_event(self, request, queryset):
+        events = list(queryset[:2])
+        if len(events) != 1:
+            self.message_user(request, _("Choose one event to duplicate."), messages.ERROR)
+            return None
+        [event] = events
+        form = NewEditionForm(request.POST if request.POST.get("post") else None)
+        if form.is_bound and form.is_valid():
+            new = services.duplicate_event(event, **form.cleaned_data)
+            self.message_user(request, _("“%(new)s” is ready: rooms, sessions and questions copied, nobody registered.")
+                              % {"new": form.cleaned_data["name"]}, messages.SUCCESS)
+            return redirect("admin:agenda_event_change", new.pk)
+        context = {**self.admin_site.each_context(request), "title": _("Duplicate for a new edition"), "form": form,
+                   "event": event, "action": request.POST.get("action"), "opts": self.model._meta,
+                   "action_checkbox_name": ACTION_CHECKBOX_NAME}
+        return TemplateResponse(request, "admin/agenda/duplicate_event.html", context)

@@ -884,3 +884,44 @@ def undo_check_in(registration):
         registration.checked_in_at = None
         registration.save(update_fields=["checked_in_at", "updated_at"])
     return registration
+
+
+def _copy(instance, **changes):
+    """A new row with the instance's fields (translations included) but `changes`."""
+    instance.pk = instance.id = None
+    instance._state.adding = True
+    for name, value in changes.items():
+        setattr(instance, name, value)
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def duplicate_event(event, *, name, slug, start_date):
+    """A new edition of the event: its settings, rooms, sessions (shifted to the new first day,
+    with their speakers) and questions (with their answers offered); no people, no bookings, no
+    emails. The new name goes in every language; its translations are the organisers' to write.
+    Returns the new event."""
+    shift = start_date - event.start_date
+    delta = datetime.timedelta(days=shift.days)
+    rooms = list(event.rooms.all())
+    sessions = list(event.sessions.prefetch_related("speakers"))
+    questions = list(event.questions.prefetch_related("options"))
+    names = {f"name_{code}": name for code, _language in settings.LANGUAGES}
+    new = _copy(Event.objects.get(pk=event.pk), slug=slug, start_date=start_date, end_date=event.end_date + delta,
+                registration_opens=event.registration_opens and event.registration_opens + delta,
+                registration_closes=event.registration_closes and event.registration_closes + delta, **names)
+    new_rooms = {room.pk: _copy(room, event=new) for room in rooms}
+    for session in sessions:
+        speakers = list(session.speakers.all())
+        copy = _copy(session, event=new, room=new_rooms.get(session.room_id), starts_at=session.starts_at + delta,
+                     ends_at=session.ends_at + delta, cancelled_at=None, sequence=0,
+                     registrable=session.registrable or session.cancelled_at is not None)
+        copy.speakers.set(speakers)
+    for question in questions:
+        options = list(question.options.all())
+        copy = _copy(question, event=new)
+        for option in options:
+            _copy(option, question=copy)
+    transaction.on_commit(agenda_changed)
+    return new

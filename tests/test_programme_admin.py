@@ -233,3 +233,39 @@ def test_a_sign_up_with_a_session_cancelled_after_its_form_was_checked_does_not_
     other = SessionFactory(event=session.event)
     services.change_sessions(registration, [session, other])
     assert list(registration.bookings.values_list("session_id", flat=True)) == [other.pk]
+
+
+def test_duplicating_an_event_copies_its_programme_and_questions_but_nobody(organiser, seeded):
+    from registrations.models import Question, QuestionOption, Registration
+
+    dinner = Question.objects.create(event=seeded, label="Dinner", label_es="Cena", kind="single_choice")
+    QuestionOption.objects.create(question=dinner, label="Yes", limit=80)
+    energy = seeded.sessions.get(slug="energy-meeting")
+    services.register(seeded, details=details_for("ane@example.eus"), platforms=[energy.platform], sessions=[energy])
+    url = "/admin/agenda/event/"
+    asked = organiser.post(url, {"action": "duplicate_event", "_selected_action": [seeded.pk]})
+    assert "Create the new edition" in asked.content.decode()
+    taken = organiser.post(url, {"action": "duplicate_event", "_selected_action": [seeded.pk], "post": "yes",
+                                 "name": "S3 Platform Days 2019", "slug": seeded.slug, "start_date": "2019-11-26"})
+    assert "An event already has this address." in taken.content.decode()
+    done = organiser.post(url, {"action": "duplicate_event", "_selected_action": [seeded.pk], "post": "yes",
+                                "name": "S3 Platform Days 2019", "slug": "s3-platform-days-2019",
+                                "start_date": "2019-11-26"})
+    new = Event.objects.get(slug="s3-platform-days-2019")
+    assert done.status_code == 302 and done["Location"] == f"/admin/agenda/event/{new.pk}/change/"
+    assert (new.name, new.start_date.isoformat(), new.end_date.isoformat()) == (
+        "S3 Platform Days 2019", "2019-11-26", "2019-11-27")
+    assert new.rooms.count() == seeded.rooms.count()
+    old_sessions = {s.slug: s for s in seeded.sessions.prefetch_related("speakers")}
+    new_sessions = {s.slug: s for s in new.sessions.prefetch_related("speakers")}
+    assert set(new_sessions) == set(old_sessions)
+    for slug, session in new_sessions.items():
+        old = old_sessions[slug]
+        assert session.starts_at - old.starts_at == datetime.timedelta(days=364)
+        assert set(session.speakers.all()) == set(old.speakers.all())
+        assert session.room is None or session.room.event_id == new.pk
+        assert session.title_es == old.title_es
+    [question] = new.questions.all()
+    assert (question.label, question.label_es, [(o.label, o.limit) for o in question.options.all()]) == (
+        "Dinner", "Cena", [("Yes", 80)])
+    assert not Registration.objects.filter(event=new).exists() and not Booking.objects.filter(session__event=new).exists()
