@@ -57,3 +57,21 @@ def test_personal_data_export_holds_everything_about_one_address(seeded):
     assert registration["bookings"] == [{"session": "Energy Platform meeting", "status": "confirmed",
                                          "since": ana.bookings.get().created_at.isoformat()}]
     assert "someone.else" not in json.dumps(data)
+
+
+def test_anonymising_also_removes_invitees_and_the_personal_export_lists_invitations(seeded):
+    from registrations.models import Invitation, OutgoingEmail
+    from registrations.privacy import anonymise, personal_data
+    from tests.factories import details_for
+
+    invited, _created = services.invite(seeded, "Iker Invited", "iker@example.org")
+    ane_invitation, _created = services.invite(seeded, "Ane Etxeberria", "ane@example.eus")
+    services.register(seeded, details=details_for("ane@example.eus"), platforms=[], sessions=[],
+                      invitation=ane_invitation)
+    assert [row["name"] for row in personal_data("IKER@example.org")["invitations"]] == ["Iker Invited"]
+    anonymise(seeded)
+    for invitation in Invitation.objects.all():
+        assert invitation.name == "Anonymised" and invitation.email.endswith("@invalid")
+    addresses = set(OutgoingEmail.objects.values_list("to_address", flat=True))
+    assert not {"iker@example.org", "ane@example.eus"} & addresses
+    assert invited.pk in Invitation.objects.values_list("pk", flat=True)
