@@ -925,3 +925,46 @@ def duplicate_event(event, *, name, slug, start_date):
             _copy(option, question=copy)
     transaction.on_commit(agenda_changed)
     return new
+
+
+@transaction.atomic
+def give_seat(booking):
+    """Staff give this person on the waitlist a seat, whatever their place in line (a speaker's
+    colleague, say). Seats freed go to the first in line at once, so there is rarely one free:
+    the session then gets one seat more (its own capacity). Held for someone not admitted yet;
+    emailed to someone admitted. Returns (booking, whether a seat was added)."""
+    registration = lock_registration(booking.registration)
+    [session] = lock_sessions([booking.session_id])
+    booking = Booking.objects.get(pk=booking.pk)
+    if registration is None or booking.status != WAITLISTED:
+        return booking, False
+    limit = session.seat_limit
+    added = limit is not None and seats_taken(session) >= limit
+    if added:
+        session.capacity = seats_taken(session) + 1
+        session.save(update_fields=["capacity", "sequence"])
+        transaction.on_commit(agenda_changed)
+    booking.status = CONFIRMED if registration.is_admitted else HELD
+    booking.save(update_fields=["status", "updated_at"])
+    if booking.status == CONFIRMED:
+        outbox.queue(registration, OutgoingEmail.Kind.PROMOTION, session=session.pk)
+    return booking, added
+
+
+@transaction.atomic
+def move_booking(booking, to_session):
+    """Staff move a person from one session to another: their place in the first is given up
+    (the seat to those waiting), and they get a seat in the other, or the end of its waitlist.
+    One email says what changed. Returns the new booking, or None if nothing was moved."""
+    registration = lock_registration(booking.registration)
+    if registration is None or to_session.pk == booking.session_id:
+        return None
+    locked = {session.pk: session for session in lock_sessions([booking.session_id, to_session.pk])}
+    bookings = live_bookings_of(registration, [booking.session_id, to_session.pk])
+    current = bookings.get(booking.session_id)
+    if current is None or not is_bookable(locked[to_session.pk]):
+        return None
+    _cancel_booking(current, locked[booking.session_id])
+    moved = bookings.get(to_session.pk) or book(registration, locked[to_session.pk])
+    outbox.queue(registration, OutgoingEmail.Kind.CHANGE, added=[to_session.pk], dropped=[booking.session_id])
+    return moved

@@ -5,7 +5,7 @@ import functools
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import Case, Prefetch, Q, When
 from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -103,6 +103,7 @@ def staff_home(request, event):
         "can_export": request.user.has_perm("registrations.export_attendees"),
         "can_check_in": request.user.has_perm("registrations.check_in"),
         "can_admit": request.user.has_perm("registrations.admit"),
+        "can_manage": request.user.has_perm("registrations.change_registration"),
     }
     return render(request, "staff/home.html", context)
 
@@ -214,3 +215,39 @@ def approvals(request, event):
 
 def digits(values):
     return [int(value) for value in values if value.isdigit() and len(value) < 19]
+
+
+@staff_only("registrations.change_registration")
+@event_view
+def session_people(request, event, session_slug):
+    """A session's people in order (seats, held seats, the waitlist with positions), and what
+    staff do with them: give a free seat to someone waiting, move someone to another session,
+    cancel someone's place. Each goes through services.py and emails the person."""
+    session = get_object_or_404(event.sessions.select_related("room"), slug=session_slug)
+    if request.method == "POST":
+        ids = digits([request.POST.get("booking", "")])
+        booking = get_object_or_404(Booking.objects.select_related("registration").exclude(
+            status=Booking.Status.CANCELLED), session=session, pk=ids[0] if ids else 0)
+        name = booking.registration.full_name
+        action = request.POST.get("action")
+        if action == "give":
+            _booking, added = services.give_seat(booking)
+            messages.success(request, _("%(name)s has a seat now; the session got one seat more for it.") % {
+                "name": name} if added else _("%(name)s has a seat now.") % {"name": name})
+        elif action == "move":
+            target = event.sessions.filter(pk__in=digits([request.POST.get("to", "")])).first()
+            if target and services.move_booking(booking, target):
+                messages.success(request, _("%(name)s moved to “%(session)s”.") % {"name": name, "session": target.title})
+            else:
+                messages.error(request, _("Choose another session that can be booked."))
+        elif action == "cancel":
+            services.cancel_booking(booking)
+            messages.success(request, _("%(name)s's place is cancelled.") % {"name": name})
+        return redirect("registrations:session_people", event.slug, session.slug)
+    [counted] = event.sessions.filter(pk=session.pk).select_related("room").with_seat_counts()
+    people = list(session.bookings.live().select_related("registration").order_by(
+        Case(When(status=Booking.Status.CONFIRMED, then=0), When(status=Booking.Status.HELD, then=1), default=2), "id"))
+    others = event.sessions.registrable().exclude(pk=session.pk).order_by("starts_at", "title")
+    context = {"event": event, "session": counted, "people": people, "others": others,
+               "free": counted.seats_left is None or counted.seats_left > 0}
+    return render(request, "staff/session_people.html", context)

@@ -39,6 +39,7 @@ urlpatterns = [
     path("staff/attendees.csv", staff.attendees_csv, name="attendees_csv"),
     path("staff/attendees.xlsx", staff.attendees_xlsx, name="attendees_xlsx"),
     path("staff/sessions/<slug:session_slug>/sign-in/", staff.sign_in_sheet, name="sign_in_sheet"),
+    path("staff/sessions/<slug:session_slug>/", staff.session_people, name="session_people"),
     path("staff/checkin/", staff.checkin, name="checkin"),
     path("staff/approvals/", staff.approvals, name="approvals"),
     path("staff/checkin/<int:registration_id>/", staff.check_in, name="check_in"),

@@ -1,5 +1,6 @@
 """Every write path at once: sign-ups, changes, cancellations, promotions, participants'
-corrections of their details and answers, and organisers' edits in the admin (session, room
+corrections of their details and answers, staff giving seats and moving people, and
+organisers' edits in the admin (session, room
 and event pages, the inlines too, and a question's answers with their places), racing each
 other on PostgreSQL; with addresses confirmed and organisers approving, verifications,
 expiries, approvals and rejections race them too. Nothing may fail, no session may hold more
@@ -197,6 +198,14 @@ def operations(programme, rng):
     def promote():
         services.promote_waitlist(rng.choice(sessions))
 
+    def give_a_seat():  # staff, on the session's page
+        if booking := Booking.objects.filter(session__event=event, status="waitlisted").order_by("?").first():
+            services.give_seat(booking)
+
+    def move_someone():  # staff, on the session's page
+        if booking := Booking.objects.filter(session__event=event).exclude(status="cancelled").order_by("?").first():
+            services.move_booking(booking, rng.choice(sessions))
+
     def in_status(status):
         return Registration.objects.filter(event=event, status=status).order_by("?").first()
 
@@ -241,7 +250,8 @@ def operations(programme, rng):
         admin_page("admin:registrations_question_change", programme.dinner.pk, "question_form", ["options-0-limit"])
 
     kinds = [sign_up, sign_up, change, change, cancel_a_booking, cancel_a_registration, promote, session_page,
-             room_page, event_page_inlines, event_page_inlines, correct_details, question_page]
+             room_page, event_page_inlines, event_page_inlines, correct_details, question_page, give_a_seat,
+             move_someone]
     if event.verify_email:
         kinds += [verify, verify, expire, approve, approve, reject]
     return kinds
