@@ -160,9 +160,14 @@ def may_email_for_a_stranger(registration):
     (a link request, a sign-up with their address): at most STRANGER_EMAILS_PER_HOUR an hour,
     so nobody can fill someone's inbox from our form. Counted in the outbox itself: the count
     survives a cache outage and is exact under the registration's lock."""
+    return _under_hourly_cap(registration, [OutgoingEmail.Kind.PRIVATE_LINK, OutgoingEmail.Kind.VERIFY])
+
+
+def _under_hourly_cap(registration, kinds):
+    """Whether the registration has had fewer than STRANGER_EMAILS_PER_HOUR emails of these
+    kinds queued within the hour."""
     hour_ago = timezone.now() - datetime.timedelta(hours=1)
-    sent = registration.emails.filter(
-        kind__in=[OutgoingEmail.Kind.PRIVATE_LINK, OutgoingEmail.Kind.VERIFY], created_at__gte=hour_ago).count()
+    sent = registration.emails.filter(kind__in=kinds, created_at__gte=hour_ago).count()
     return sent < settings.STRANGER_EMAILS_PER_HOUR
 
 
@@ -519,13 +524,18 @@ def _close(registration, status):
     for session in locked_sessions:
         if session.pk in bookings:  # an organiser may have cancelled the session meanwhile
             _cancel_booking(bookings[session.pk], session)
-    registration.status = status
-    registration.verification_key, registration.hold_until = "", None
-    registration.save(update_fields=["status", "verification_key", "hold_until", "updated_at"])
+    _set_status(registration, status)
     # An invitee who cancels may use their invitation again (an invitation-only event has no other way in).
     Invitation.objects.filter(registration=registration, status=Invitation.Status.REGISTERED).update(
         status=Invitation.Status.INVITED, registration=None)
     return sorted(bookings)
+
+
+def _set_status(registration, status):
+    """The (locked) registration's new status; the verification key and hold are spent."""
+    registration.status = status
+    registration.verification_key, registration.hold_until = "", None
+    registration.save(update_fields=["status", "verification_key", "hold_until", "updated_at"])
 
 
 def _admit(registration, kind, **context):
@@ -535,9 +545,7 @@ def _admit(registration, kind, **context):
     # turning a waitlist place of theirs into a held seat, and must be seen once it commits.
     lock_sessions(registration.bookings.exclude(status=CANCELLED).values_list("session_id", flat=True))
     registration.bookings.filter(status=HELD).update(status=CONFIRMED, updated_at=timezone.now())
-    registration.status = ACTIVE
-    registration.verification_key, registration.hold_until = "", None
-    registration.save(update_fields=["status", "verification_key", "hold_until", "updated_at"])
+    _set_status(registration, ACTIVE)
     outbox.queue(registration, kind, **context)
 
 
@@ -556,9 +564,7 @@ def verify(registration):
         _close(registration, Registration.Status.EXPIRED)
         return registration
     if registration.event.requires_approval:
-        registration.status = PENDING
-        registration.verification_key, registration.hold_until = "", None
-        registration.save(update_fields=["status", "verification_key", "hold_until", "updated_at"])
+        _set_status(registration, PENDING)
         outbox.queue(registration, OutgoingEmail.Kind.PENDING)
     else:
         _admit(registration, OutgoingEmail.Kind.CONFIRMATION)
@@ -655,9 +661,7 @@ class TooManyAddressChanges(Exception):
 
 
 def may_ask_for_a_new_address(registration):
-    hour_ago = timezone.now() - datetime.timedelta(hours=1)
-    asked = registration.emails.filter(kind=OutgoingEmail.Kind.CONFIRM_NEW_EMAIL, created_at__gte=hour_ago).count()
-    return asked < settings.STRANGER_EMAILS_PER_HOUR
+    return _under_hourly_cap(registration, [OutgoingEmail.Kind.CONFIRM_NEW_EMAIL])
 
 
 # How long the link that confirms a new email address works.
