@@ -11,8 +11,6 @@ signal would also catch edits from the shell, but would run after the rows are w
 (too late to lock in the rule's order) and hide core logic; tests/test_programme_admin.py
 checks that every admin page of these models uses this mixin and these forms.
 """
-import re
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -25,6 +23,7 @@ from django.utils.translation import ngettext
 from agenda import admin as agenda_admin
 from agenda.models import Event, Room, Session
 from registrations import services
+from registrations.inputs import digits
 from registrations.models import Booking
 from registrations.questions_admin import QuestionInline
 from registrations.services import people
@@ -82,11 +81,6 @@ class RoomSeatsForm(forms.ModelForm):
                     "“%(session)s” takes its seats from this room and %(count)d people hold seats in it, so the "
                     "room needs at least %(count)d.", taken) % {"session": session, "count": taken})
         return capacity
-
-
-def digits(values):
-    # Not str.isdigit(): it accepts "²", which int() refuses.
-    return [int(value) for value in values if re.fullmatch(r"[0-9]{1,18}", str(value))]
 
 
 class SeatsFollowProgramme:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from agenda.decorators import event_view
 from agenda.models import Platform
 from registrations import admission, exports, services, stats
+from registrations.inputs import digits
 from registrations.models import Booking, Registration
 
 
@@ -70,26 +71,29 @@ def export_filters(request, event):
     return session, platform, status
 
 
-@staff_only("registrations.export_attendees")
-@event_view
-def attendees_csv(request, event):
-    """The attendee list as CSV; ?delimiter=semicolon for Excel in locales with a decimal comma."""
+def attendee_list(request, event, extension):
+    """The attendee list the filters select, as a file; CSV takes ?delimiter=semicolon for
+    Excel in locales with a decimal comma."""
     filters = export_filters(request, event)
     if isinstance(filters, HttpResponseBadRequest):
         return filters
     registrations = exports.attendees(event, *filters)
-    delimiter = ";" if request.GET.get("delimiter") == "semicolon" else ","
-    return csv_response(event, registrations, exports.file_name(event, *filters), delimiter)
+    name = exports.file_name(event, *filters, extension=extension)
+    if extension == "xlsx":
+        return xlsx_response(event, registrations, name)
+    return csv_response(event, registrations, name, ";" if request.GET.get("delimiter") == "semicolon" else ",")
+
+
+@staff_only("registrations.export_attendees")
+@event_view
+def attendees_csv(request, event):
+    return attendee_list(request, event, "csv")
 
 
 @staff_only("registrations.export_attendees")
 @event_view
 def attendees_xlsx(request, event):
-    filters = export_filters(request, event)
-    if isinstance(filters, HttpResponseBadRequest):
-        return filters
-    registrations = exports.attendees(event, *filters)
-    return xlsx_response(event, registrations, exports.file_name(event, *filters, extension="xlsx"))
+    return attendee_list(request, event, "xlsx")
 
 
 @staff_only("registrations.view_registration")
@@ -211,10 +215,6 @@ def approvals(request, event):
                           {"event": event, "chosen": chosen, "form": form, "decision": form.cleaned_data["decision"]})
     return render(request, "staff/approvals.html",
                   {"event": event, "pending": pending, "form": admission.DecisionForm()})
-
-
-def digits(values):
-    return [int(value) for value in values if value.isdigit() and len(value) < 19]
 
 
 @staff_only("registrations.change_registration")

@@ -79,7 +79,7 @@ def test_cancelling_someones_place_promotes_the_next(staff, full, django_capture
     assert booking_of(people["ben"], energy).status == "confirmed"
 
 
-@pytest.mark.parametrize("data", [{"action": "give", "booking": "x"}, {"action": "move", "booking": "99999999"},
+@pytest.mark.parametrize("data", [{"action": "give", "booking": "x"}, {"action": "give", "booking": "²"}, {"action": "move", "booking": "99999999"},
                                   {"action": "move"}, {}])
 def test_bad_posts_are_a_clean_404(staff, full, data):
     energy, _people = full
