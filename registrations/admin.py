@@ -1,13 +1,13 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
 from agenda.models import Event
 from registrations import admission, exports, outbox, programme_admin, regions, services  # noqa: F401 (programme_admin: see there)
+from registrations.admin_pages import action_page, confirmed
 from registrations.invitations_admin import InvitationAdmin  # noqa: F401 (registers it)
 from registrations.mailings_admin import MailingAdmin  # noqa: F401 (registers it)
 from registrations.questions_admin import AnswerInline
@@ -105,17 +105,14 @@ class RegistrationAdmin(admin.ModelAdmin):
         if not pending:
             self.message_user(request, _("None of the selected registrations awaits approval."), messages.WARNING)
             return None
-        form = admission.DecisionForm(request.POST if request.POST.get("post") else None,
-                                      initial={"decision": decision})
+        form = admission.DecisionForm(request.POST if confirmed(request) else None, initial={"decision": decision})
         if form.is_bound and form.is_valid():
             count = admission.decide(pending, decision, form.cleaned_data["message"])
             text = _("%(people)s approved.") if decision == "approve" else _("%(people)s rejected.")
             self.message_user(request, text % {"people": services.people(count)}, messages.SUCCESS)
             return None
-        context = {**self.admin_site.each_context(request), "title": _("Are you sure?"), "pending": pending,
-                   "form": form, "decision": decision, "action": request.POST.get("action"),
-                   "opts": self.model._meta, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
-        return TemplateResponse(request, "admin/registrations/decide.html", context)
+        return action_page(self, request, "admin/registrations/decide.html", _("Are you sure?"), pending,
+                           pending=pending, form=form, decision=decision)
 
     def has_export_permission(self, request):
         return request.user.has_perm("registrations.export_attendees")
@@ -142,13 +139,10 @@ class RegistrationAdmin(admin.ModelAdmin):
         """Django's delete-confirmation pattern for actions that email people: None once the
         organiser has confirmed (the POST carries `post`), else the page that asks, naming how
         many people will be emailed."""
-        if request.POST.get("post"):
+        if confirmed(request):
             return None
-        context = {**self.admin_site.each_context(request), "title": _("Are you sure?"), "question": question,
-                   "concerned": concerned, "people": services.people(len(concerned)),
-                   "action": request.POST.get("action"), "opts": self.model._meta,
-                   "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
-        return TemplateResponse(request, "admin/registrations/confirm_action.html", context)
+        return action_page(self, request, "admin/registrations/confirm_action.html", _("Are you sure?"), concerned,
+                           question=question, concerned=concerned, people=services.people(len(concerned)))
 
     @admin.action(description=gettext_lazy("Resend the confirmation email…"), permissions=["change"])
     def resend_confirmation(self, request, queryset):

@@ -15,7 +15,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -23,6 +22,7 @@ from django.utils.translation import ngettext
 from agenda import admin as agenda_admin
 from agenda.models import Event, Room, Session
 from registrations import services
+from registrations.admin_pages import action_page, confirmed
 from registrations.inputs import digits
 from registrations.models import Booking
 from registrations.questions_admin import QuestionInline
@@ -140,13 +140,10 @@ class SessionAdmin(SeatsFollowProgramme, agenda_admin.SessionAdmin):
     @admin.action(description=gettext_lazy("Cancel the selected sessions and tell everyone booked…"), permissions=["change"])
     def cancel_sessions(self, request, queryset):
         sessions = list(queryset.filter(cancelled_at__isnull=True).order_by("starts_at"))
-        if not request.POST.get("post"):
+        if not confirmed(request):
             booked = Booking.objects.filter(session__in=sessions).exclude(status=Booking.Status.CANCELLED)
-            context = {**self.admin_site.each_context(request), "title": _("Are you sure?"), "sessions": sessions,
-                       "people": people(booked.values("registration_id").distinct().count()),
-                       "action": request.POST.get("action"), "opts": self.model._meta,
-                       "action_checkbox_name": ACTION_CHECKBOX_NAME}
-            return TemplateResponse(request, "admin/agenda/cancel_sessions.html", context)
+            return action_page(self, request, "admin/agenda/cancel_sessions.html", _("Are you sure?"), sessions,
+                               sessions=sessions, people=people(booked.values("registration_id").distinct().count()))
         told = sum(services.cancel_session(session) for session in sessions)
         self.message_user(request, _("%(sessions)s cancelled; %(people)s will get an email.") % {
             "sessions": ngettext("%(count)d session", "%(count)d sessions", len(sessions)) % {"count": len(sessions)},
@@ -192,13 +189,11 @@ class EventAdmin(SeatsFollowProgramme, agenda_admin.EventAdmin):
             self.message_user(request, _("Choose one event to duplicate."), messages.ERROR)
             return None
         [event] = events
-        form = NewEditionForm(request.POST if request.POST.get("post") else None)
+        form = NewEditionForm(request.POST if confirmed(request) else None)
         if form.is_bound and form.is_valid():
             new = services.duplicate_event(event, **form.cleaned_data)
             self.message_user(request, _("“%(new)s” is ready: rooms, sessions and questions copied, nobody registered.")
                               % {"new": form.cleaned_data["name"]}, messages.SUCCESS)
             return redirect("admin:agenda_event_change", new.pk)
-        context = {**self.admin_site.each_context(request), "title": _("Duplicate for a new edition"), "form": form,
-                   "event": event, "action": request.POST.get("action"), "opts": self.model._meta,
-                   "action_checkbox_name": ACTION_CHECKBOX_NAME}
-        return TemplateResponse(request, "admin/agenda/duplicate_event.html", context)
+        return action_page(self, request, "admin/agenda/duplicate_event.html", _("Duplicate for a new edition"),
+                           [event], form=form, event=event)
