@@ -6,13 +6,13 @@ import time
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from registrations import services
 from registrations.models import Booking, Invitation, OutgoingEmail, Registration
 from tests.factories import details_for, staff_user
 from tests.html_forms import form_data
+from tests.threads import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -124,28 +124,12 @@ def test_a_click_at_the_last_moment_races_the_expiry_task_and_exactly_one_wins(s
         ane, *_ = sign_up(seeded, f"ane{round_number}@example.eus", energy)
         deadline = timezone.now() + datetime.timedelta(milliseconds=200)
         Registration.objects.filter(pk=ane.pk).update(hold_until=deadline)
-        start, results = threading.Barrier(2), {}
-
         def click():
-            start.wait()
-            try:
-                verified = services.verify(Registration.objects.get(pk=ane.pk))
-                results["verify"] = "too late" if verified.has_ended else "won"
-            finally:
-                connection.close()
+            return "too late" if services.verify(Registration.objects.get(pk=ane.pk)).has_ended else "won"
 
-        def expire():
-            start.wait()
-            try:
-                results["expire"] = services.expire_unverified(now=deadline)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=click), threading.Thread(target=expire)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(20)
+        (clicked, expired), errors = at_once(click, lambda: services.expire_unverified(now=deadline))
+        assert errors == []
+        results = {"verify": clicked, "expire": expired}
         final = Registration.objects.get(pk=ane.pk)
         booking = final.bookings.get()
         if final.status == "active":
@@ -265,24 +249,8 @@ def test_approve_racing_a_cancellation_leaves_one_clean_outcome(seeded):
     energy = seeded.sessions.get(slug="energy-meeting")
     for round_number in range(5):
         ane, *_ = sign_up(seeded, f"ane{round_number}@example.eus", energy)
-        start = threading.Barrier(2)
-        errors = []
-
-        def run(job):
-            try:
-                start.wait()
-                job()
-            except Exception as error:
-                errors.append(error)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=run, args=(lambda: services.approve(Registration.objects.get(pk=ane.pk)),)),
-                   threading.Thread(target=run, args=(lambda: services.cancel(Registration.objects.get(pk=ane.pk)),))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(20)
+        _results, errors = at_once(lambda: services.approve(Registration.objects.get(pk=ane.pk)),
+                                   lambda: services.cancel(Registration.objects.get(pk=ane.pk)))
         assert errors == []
         final = Registration.objects.get(pk=ane.pk)
         assert (final.status, final.bookings.get().status) == ("cancelled", "cancelled")
@@ -421,24 +389,13 @@ def test_a_verification_during_a_promotion_in_flight_ends_with_a_confirmed_seat(
 
     monkeypatch.setattr(services, "_promote", promote_then_linger)
 
-    def cancel():
-        try:
-            services.cancel_booking(Booking.objects.get(registration=x, session=energy))
-        finally:
-            connection.close()
-
     def click():
-        try:
-            promoted.wait(10)
-            services.verify(Registration.objects.get(pk=r.pk))
-        finally:
-            connection.close()
+        promoted.wait(10)
+        return services.verify(Registration.objects.get(pk=r.pk))
 
-    threads = [threading.Thread(target=cancel), threading.Thread(target=click)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(20)
+    _results, errors = at_once(lambda: services.cancel_booking(Booking.objects.get(registration=x, session=energy)),
+                               click)
+    assert errors == []
     assert Registration.objects.get(pk=r.pk).status == "active"
     assert statuses(energy) == [("x@example.org", "cancelled"), ("r@example.org", "confirmed")]
 

@@ -2,7 +2,6 @@
 whatever is clicked twice, scheduled sending, the reminder before the event, languages,
 permissions, and delivery through the real worker and SMTP server."""
 import datetime
-import threading
 
 import pytest
 from django.core import mail
@@ -14,6 +13,7 @@ from registrations.emails import build_message
 from registrations.models import Mailing, OutgoingEmail, Registration
 from tests.factories import details_for, staff_user
 from tests.test_email_delivery import smtp, wait_until, worker  # noqa: F401 (fixtures)
+from tests.threads import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -129,20 +129,8 @@ def test_a_double_send_racing_itself_queues_each_person_once(seeded, crowd):
 
 
 def race_two_sends(mailing):
-    start, results = threading.Barrier(2), []
-
-    def send():
-        start.wait()
-        try:
-            results.append(services.send_mailing(Mailing.objects.get(pk=mailing.pk)))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(20)
+    results, errors = at_once(*[lambda: services.send_mailing(Mailing.objects.get(pk=mailing.pk))] * 2)
+    assert errors == []
     return results
 
 

@@ -1,17 +1,17 @@
 """The organisers' own questions: each kind on the form, required ones, answers stored, shown on
 the private page and in the exports, and options with limited places that are never oversold."""
 import csv
+import functools
 import io
 import re
-import threading
 import time
 
 import pytest
-from django.db import connection
 
 from registrations import services
 from registrations.models import Answer, Question, QuestionOption, Registration
 from tests.factories import EventFactory, PlatformFactory, SessionFactory, details_for, staff_user
+from tests.threads import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -189,27 +189,18 @@ PEOPLE, PLACES = 12, 4
 
 
 def dinner_race(event, question, come):
-    """PEOPLE sign-ups choosing the limited option at the same instant, each on its own connection."""
-    start, errors, full = threading.Barrier(PEOPLE), [], []
+    """PEOPLE sign-ups choosing the limited option at the same instant, each on its own connection.
+    Returns (errors, the numbers of those refused as full)."""
 
     def sign_up(number):
         try:
-            start.wait()
             services.register(event, details=details_for(f"diner{number}@example.org"), platforms=[], sessions=[],
                               answers={question: come.pk})
         except services.OptionFull:
-            full.append(number)
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
+            return "full"
 
-    threads = [threading.Thread(target=sign_up, args=(number,)) for number in range(PEOPLE)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors, full
+    results, errors = at_once(*(functools.partial(sign_up, number) for number in range(PEOPLE)))
+    return errors, [number for number, result in enumerate(results) if result == "full"]
 
 
 @pytest.fixture
