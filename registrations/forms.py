@@ -224,6 +224,8 @@ class SessionChoiceMixin:
 
 
 class RegistrationForm(SessionChoiceMixin, RegionFieldsMixin, QuestionFieldsMixin, forms.ModelForm):
+    with_sessions = True  # the details page (DetailsForm) has none
+
     platforms = CachedModelMultipleChoiceField(
         queryset=Platform.objects.all(),
         cache_key="choices:platforms",
@@ -280,7 +282,8 @@ class RegistrationForm(SessionChoiceMixin, RegionFieldsMixin, QuestionFieldsMixi
     def __init__(self, event, *args, registration=None, **kwargs):
         super().__init__(*args, instance=registration, **kwargs)
         self.event = event
-        self.add_sessions_field(event)
+        if self.with_sessions:
+            self.add_sessions_field(event)
         self.add_region_fields(registration)
         self.add_question_fields(event, registration)
         for field in self.fields.values():
@@ -355,12 +358,11 @@ class DetailsForm(RegistrationForm):
     """The participant's corrections on the details page: the sign-up form without sessions and
     consent (those have their own forms), filled with what they gave."""
 
-    NOT_HERE = ("sessions", "consent")
+    with_sessions = False  # they have their own form on the private page
 
     def __init__(self, event, registration, *args, **kwargs):
         super().__init__(event, *args, registration=registration, **kwargs)
-        for name in self.NOT_HERE:
-            del self.fields[name]
+        del self.fields["consent"]  # given at sign-up; the listing consent stays changeable
         if not self.is_bound:
             self.initial.update({
                 "email": registration.new_email or registration.email,
