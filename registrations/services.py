@@ -497,9 +497,11 @@ def cancel_booking(booking):
     if lock_registration(booking.registration) is None:
         return booking
     [session] = lock_sessions([booking.session_id])
-    booking = Booking.objects.get(pk=booking.pk)
-    if booking.status == CANCELLED:
-        return booking
+    # Read again: a cancelled place is deleted when its owner signs up anew (book()).
+    current = Booking.objects.filter(pk=booking.pk).first()
+    if current is None or current.status == CANCELLED:
+        return current or booking
+    booking = current
     _cancel_booking(booking, session)
     outbox.queue(booking.registration, OutgoingEmail.Kind.CANCELLATION, dropped=[session.pk])
     return booking
@@ -939,8 +941,9 @@ def give_seat(booking):
     emailed to someone admitted. Returns (booking, whether a seat was added)."""
     registration = lock_registration(booking.registration)
     [session] = lock_sessions([booking.session_id])
-    booking = Booking.objects.get(pk=booking.pk)
-    if registration is None or booking.status != WAITLISTED:
+    # Read again: it may have been promoted, cancelled, or deleted by a new sign-up (book()).
+    booking = Booking.objects.filter(pk=booking.pk).first()
+    if registration is None or booking is None or booking.status != WAITLISTED:
         return booking, False
     limit = session.seat_limit
     added = limit is not None and seats_taken(session) >= limit

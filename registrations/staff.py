@@ -231,9 +231,12 @@ def session_people(request, event, session_slug):
         name = booking.registration.full_name
         action = request.POST.get("action")
         if action == "give":
-            _booking, added = services.give_seat(booking)
-            messages.success(request, _("%(name)s has a seat now; the session got one seat more for it.") % {
-                "name": name} if added else _("%(name)s has a seat now.") % {"name": name})
+            given, added = services.give_seat(booking)
+            if given is None or given.status not in Booking.TAKING_A_SEAT:
+                messages.error(request, _("This place changed meanwhile: nothing was done."))
+            else:
+                messages.success(request, _("%(name)s has a seat now; the session got one seat more for it.") % {
+                    "name": name} if added else _("%(name)s has a seat now.") % {"name": name})
         elif action == "move":
             target = event.sessions.filter(pk__in=digits([request.POST.get("to", "")])).first()
             if target and services.move_booking(booking, target):
