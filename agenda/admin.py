@@ -157,7 +157,7 @@ class PartnershipInline(TranslationTabularInline):
 
 @admin.register(Platform)
 class PlatformAdmin(RefreshesAgenda, TranslationAdmin):
-    list_display = ["name", "slug", "position", "partnership_count"]
+    list_display = ["name", "slug", "position", "colour", "partnership_count"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [PartnershipInline]
 

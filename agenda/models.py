@@ -4,6 +4,7 @@ This app knows nothing of registrations; seat counts are annotated through the r
 relation name "bookings", which the registrations app declares.
 """
 import datetime
+import re
 import zoneinfo
 
 from django.core.exceptions import ValidationError
@@ -19,6 +20,11 @@ def validate_time_zone(name):
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ValidationError(f"{name!r} is not a known time zone (e.g. Europe/Madrid).")
+
+
+def validate_hex_colour(value):
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value or ""):
+        raise ValidationError(f"{value!r} is not a colour written #rrggbb (e.g. #2e7d32).")
 
 
 class Event(models.Model):
@@ -75,6 +81,10 @@ class Event(models.Model):
         help_text="Each participant gets a reminder (programme, calendar, QR code, practical information) this many "
         "days before the first day. Empty: no reminder.",
     )
+    matchmaking = models.BooleanField(
+        default=False,
+        help_text="Participants can publish a profile, find each other and book one-to-one meetings (networking).",
+    )
     retention_days = models.PositiveIntegerField(
         default=365, help_text="Days after the event before `manage.py anonymise_registrations` anonymises its registrations."
     )
@@ -127,6 +137,11 @@ class Platform(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     short_description = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0, help_text="Order in lists.")
+    # Badges carry it as a band; white text sits on it, so keep it dark enough (4.5:1).
+    colour = models.CharField(
+        max_length=7, default="#1f4e79", validators=[validate_hex_colour],
+        help_text="Colour on badges and charts, as #rrggbb; white text must stay readable on it.",
+    )
 
     class Meta:
         ordering = ["position", "name"]

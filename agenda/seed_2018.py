@@ -15,6 +15,7 @@ EVENT = {
     "venue": "Euskalduna Conference Centre",
     # Not published: organisers change these in the admin. The DPO is the Commission's own.
     "contact_email": "s3-platform-days@example.org",
+    "matchmaking": True,
     "controller": "European Commission, Joint Research Centre (JRC)",
     "dpo_email": "data-protection-officer@ec.europa.eu",
     "data_protection_law": "eu_institutions",
@@ -33,18 +34,21 @@ EVENT = {
 PLATFORMS = [
     {
         "slug": "agri-food",
+        "colour": "#2e6b30",
         "name": "Agri-Food",
         "position": 1,
         "short_description": "Interregional partnerships for innovation along agri-food value chains.",
     },
     {
         "slug": "energy",
+        "colour": "#9a4a00",
         "name": "Energy",
         "position": 2,
         "short_description": "Interregional partnerships for the energy transition, from bioenergy to smart grids.",
     },
     {
         "slug": "industrial-modernisation",
+        "colour": "#1d4ea8",
         "name": "Industrial Modernisation",
         "position": 3,
         "short_description": "Interregional partnerships for industrial modernisation and Industry 4.0.",

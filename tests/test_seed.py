@@ -31,6 +31,9 @@ def test_loads_the_event_its_platforms_and_programme():
     assert event.registration_opens is None and event.registration_closes is None
     assert sorted(Platform.objects.values_list("name", flat=True)) == ["Agri-Food", "Energy", "Industrial Modernisation"]
     assert Partnership.objects.filter(platform__slug="agri-food").count() == 5
+    # Three distinct badge colours, and networking on (DESIGN.md: "the seed has it on").
+    assert len(set(Platform.objects.values_list("colour", flat=True))) == 3
+    assert event.matchmaking
     assert Partnership.objects.get(name="Bioenergy").lead_regions == "Lapland (FI), Castilla y León (ES)"
     joint = event.sessions.get(kind=Session.Kind.JOINT_CONFERENCE)
     assert "Working Together towards Joint Investments" in joint.title

@@ -73,9 +73,9 @@ class Command(BaseCommand):
 
     def load_platform(self, fields):
         fields = dict(fields)
-        slug, position = fields.pop("slug"), fields.pop("position")
+        slug, position, colour = fields.pop("slug"), fields.pop("position"), fields.pop("colour")
         platform, created = Platform.objects.get_or_create(
-            slug=slug, defaults={"position": position, **in_every_language(**fields)}
+            slug=slug, defaults={"position": position, "colour": colour, **in_every_language(**fields)}
         )
         if created:
             self.created += 1
