@@ -342,3 +342,14 @@ def test_a_cancelled_session_keeps_its_column_in_the_exports(staff_client, seede
     assert "Energy Platform meeting" in header
     by_name = {row[1]: dict(zip(header, row)) for row in rows}
     assert by_name["Arrieta"]["Energy Platform meeting"] == "cancelled"
+
+
+@pytest.mark.parametrize("path", ["staff/", "staff/checkin/", "staff/sessions/energy-meeting/"])
+def test_staff_pages_carry_the_staff_menu_not_the_public_one(client, seeded, path):
+    client.force_login(staff_user("Registration staff", "menu"))
+    html = client.get(f"/{seeded.slug}/{path}").content.decode()
+    menu = html.split('<ul class="navbar-nav', 1)[1].split("</ul>", 1)[0]
+    assert f'href="/{seeded.slug}/staff/checkin/"' in menu and 'href="/admin/"' in menu
+    assert f'href="/{seeded.slug}/register/"' not in menu
+    # Registration staff may not admit people: no link to a page that would answer 403.
+    assert f'href="/{seeded.slug}/staff/approvals/"' not in menu
