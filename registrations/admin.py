@@ -6,12 +6,12 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
 from agenda.models import Event
-from registrations import admission, exports, outbox, programme_admin, regions, services  # noqa: F401 (programme_admin: see there)
+from registrations import admission, documents, exports, outbox, programme_admin, regions, services  # noqa: F401 (programme_admin: see there)
 from registrations.admin_pages import action_page, confirmed
 from registrations.invitations_admin import InvitationAdmin  # noqa: F401 (registers it)
 from registrations.mailings_admin import MailingAdmin  # noqa: F401 (registers it)
 from registrations.questions_admin import AnswerInline
-from registrations.staff import csv_response, xlsx_response
+from registrations.staff import csv_response, pdf_response, xlsx_response
 from registrations.models import Booking, OutgoingEmail, Registration
 
 
@@ -85,7 +85,7 @@ class RegistrationAdmin(admin.ModelAdmin):
     inlines = [BookingInline, AnswerInline, OutgoingEmailInline]
     date_hierarchy = "created_at"
     actions = ["approve_selected", "reject_selected", "resend_confirmation", "email_private_link",
-               "cancel_registrations", "export_csv", "export_xlsx"]
+               "cancel_registrations", "export_csv", "export_xlsx", "print_badges"]
 
     def has_admit_permission(self, request):
         return request.user.has_perm("registrations.admit")
@@ -125,13 +125,27 @@ class RegistrationAdmin(admin.ModelAdmin):
     def export_xlsx(self, request, queryset):
         return self.export(request, queryset, "xlsx")
 
-    def export(self, request, queryset, extension):
-        # All from one event per file: the times in it are that event's.
+    @admin.action(description=gettext_lazy("Print name badges of the selected participants (PDF)"),
+                  permissions=["export"])
+    def print_badges(self, request, queryset):
+        """Badges of the selected people who are in (a late arrival, a reprint), 8 to a sheet."""
+        if (event := self.one_event(request, queryset)) is None:
+            return None
+        admitted = queryset.filter(status=Registration.Status.ACTIVE)
+        return pdf_response(documents.badges_pdf(admitted), exports.file_name(event, status="badges", extension="pdf"))
+
+    def one_event(self, request, queryset):
+        """The event of the selected registrations, or None with a message when they are of several
+        (a file's times and texts are one event's)."""
         event_ids = list(queryset.order_by().values_list("event_id", flat=True).distinct()[:2])  # not every row
         if len(event_ids) != 1:
             self.message_user(request, _("Select registrations of one event at a time."), messages.ERROR)
             return None
-        event = Event.objects.get(pk=event_ids[0])
+        return Event.objects.get(pk=event_ids[0])
+
+    def export(self, request, queryset, extension):
+        if (event := self.one_event(request, queryset)) is None:
+            return None
         respond = csv_response if extension == "csv" else xlsx_response
         return respond(event, queryset, exports.file_name(event, status="selected", extension=extension))
 

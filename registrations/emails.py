@@ -16,6 +16,7 @@ from agenda.calendar import build_calendar
 from agenda.models import Session
 from registrations.models import Booking, OutgoingEmail
 from registrations import mailings
+from registrations.documents import ticket_pdf
 from registrations.questions import answers_in_words
 
 
@@ -115,6 +116,10 @@ def _session_ids(context):
     return [*context.get("added", []), *context.get("dropped", []), *filter(None, [context.get("session")])]
 
 
+# The emails that say "you are in" carry the ticket: the one a person is most likely to print.
+TICKET_KINDS = {OutgoingEmail.Kind.CONFIRMATION, OutgoingEmail.Kind.APPROVED, OutgoingEmail.Kind.REMINDER}
+
+
 def build_message(email, preview=False):
     """The message, in the participant's (or invitee's) language and the event's time zone. A
     preview (the admin's) carries no private link and no attachments."""
@@ -151,6 +156,8 @@ def _build_message(email, preview=False):
         # admitted: no check-in code, no calendar.
         return message
     message.attach(checkin_qr_code(registration))
+    if email.kind in TICKET_KINDS:
+        message.attach(f"{context['event'].slug}-ticket.pdf", ticket_pdf(registration), "application/pdf")
     confirmed = [booking.session for booking in context["bookings"] if booking.status == Booking.Status.CONFIRMED]
     if confirmed:
         ics = build_calendar(context["event"], confirmed, my_agenda_name(context["event"]))

@@ -4,13 +4,14 @@ import string
 
 from django.conf import settings
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from registrations.models import Booking, Mailing, Registration
 
-PLACEHOLDERS = ["first_name", "last_name", "event", "private_link", "my_sessions"]
+PLACEHOLDERS = ["first_name", "last_name", "event", "private_link", "my_sessions", "certificate_link"]
 
 
 class PlaceholderError(ValueError):
@@ -66,6 +67,11 @@ def values_for(registration, preview=False):
         "event": registration.event.name,
         "private_link": link,
         "my_sessions": my_sessions(registration),
+        # Only someone checked in has a certificate; for the others the placeholder is empty.
+        "certificate_link": (PREVIEW_LINK + "certificate.pdf" if preview else
+                             settings.SITE_URL + reverse("registrations:certificate_pdf", args=[
+                                 registration.event.slug, registration.token]))
+        if link and registration.checked_in_at else "",
     }
 
 

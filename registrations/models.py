@@ -191,6 +191,9 @@ class Booking(models.Model):
     registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="bookings")
     session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="bookings")
     status = models.CharField(max_length=20, choices=Status.choices)
+    # Set by checking the person into this session (the desk's ?session=); the door's arrival
+    # is Registration.checked_in_at.
+    checked_in_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -428,7 +431,8 @@ class Mailing(models.Model):
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(
         _("body"),
-        help_text=_("Plain text. Placeholders: {first_name}, {last_name}, {event}, {private_link}, {my_sessions}."),
+        help_text=_("Plain text. Placeholders: {first_name}, {last_name}, {event}, {private_link}, {my_sessions}, "
+                    "{certificate_link} (empty for anyone not checked in)."),
     )
     sessions = models.ManyToManyField(
         Session, blank=True, related_name="mailings", verbose_name=_("sessions"),

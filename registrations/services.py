@@ -747,17 +747,33 @@ class NotAdmitted(Exception):
         super().__init__(registration.get_status_display())
 
 
+class NoSeatHere(Exception):
+    """Checking someone into a session they have no seat in."""
+
+
 @transaction.atomic
-def check_in(registration):
-    """Marks the participant as arrived, once. Returns (registration, first_time); NotAdmitted
-    if they are not (or no longer) in."""
+def check_in(registration, session=None):
+    """Marks the participant as arrived, once; with a session, as arrived in that session too
+    (which they must have a seat in). Returns (registration, first_time), first_time about the
+    session when there is one; NotAdmitted if they are not (or no longer) in, NoSeatHere."""
     registration = locked_registrations().get(pk=registration.pk)
     if not registration.is_admitted:
         raise NotAdmitted(registration)
-    if registration.checked_in_at:
+    now = timezone.now()
+    first_time = registration.checked_in_at is None
+    if first_time:
+        registration.checked_in_at = now
+        registration.save(update_fields=["checked_in_at", "updated_at"])
+    if session is None:
+        return registration, first_time
+    # The registration's lock serialises every change to its bookings (see change_sessions).
+    booking = registration.bookings.filter(session=session, status=Booking.Status.CONFIRMED).first()
+    if booking is None:
+        raise NoSeatHere(registration)
+    if booking.checked_in_at:
         return registration, False
-    registration.checked_in_at = timezone.now()
-    registration.save(update_fields=["checked_in_at", "updated_at"])
+    booking.checked_in_at = now
+    booking.save(update_fields=["checked_in_at", "updated_at"])
     return registration, True
 
 
@@ -883,9 +899,15 @@ def cancel_session(session):
 
 
 @transaction.atomic
-def undo_check_in(registration):
-    """Takes back a check-in made by mistake. Returns the registration."""
+def undo_check_in(registration, session=None):
+    """Takes back a check-in made by mistake: into one session, or (no session) the arrival
+    itself with every session check-in. Returns the registration."""
     registration = locked_registrations().get(pk=registration.pk)
+    bookings = registration.bookings.filter(checked_in_at__isnull=False)
+    if session is not None:
+        bookings.filter(session=session).update(checked_in_at=None, updated_at=timezone.now())
+        return registration
+    bookings.update(checked_in_at=None, updated_at=timezone.now())
     if registration.checked_in_at:
         registration.checked_in_at = None
         registration.save(update_fields=["checked_in_at", "updated_at"])

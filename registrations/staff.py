@@ -1,12 +1,13 @@
 """The staff pages: attendee CSVs, the session overview with the organisers' numbers,
 printable sign-in sheets, and check-in at the door. Staff log in through the admin."""
 import functools
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Prefetch, Q, When
-from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from agenda.decorators import event_view
 from agenda.models import Platform
-from registrations import admission, exports, services, stats
+from registrations import admission, documents, exports, services, stats
 from registrations.inputs import digits
 from registrations.models import Booking, Registration
 
@@ -112,6 +113,28 @@ def staff_home(request, event):
     return render(request, "staff/home.html", context)
 
 
+def pdf_response(content, filename, as_attachment=False):
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'{"attachment" if as_attachment else "inline"}; filename="{filename}"'
+    return response
+
+
+@staff_only("registrations.export_attendees")
+@event_view
+def badges_pdf(request, event):
+    """Name badges of the people admitted, with the export's filters (?session=, ?platform=),
+    8 on an A4 sheet or one per A6 page (?layout=a6)."""
+    filters = export_filters(request, event)
+    if isinstance(filters, HttpResponseBadRequest):
+        return filters
+    layout = request.GET.get("layout", "a4")
+    if layout not in ("a4", "a6"):
+        return HttpResponseBadRequest(_("layout is a4 (8 badges a sheet) or a6 (one a page)."), content_type="text/plain")
+    people = exports.attendees(event, *filters).filter(status=Registration.Status.ACTIVE)
+    name = exports.file_name(event, *filters, extension="pdf").replace("attendees", "badges", 1)
+    return pdf_response(documents.badges_pdf(people, layout), name)
+
+
 @staff_only("registrations.view_registration")
 @event_view
 def sign_in_sheet(request, event, session_slug):
@@ -135,9 +158,31 @@ LIVE_BOOKINGS = Prefetch(
 )
 
 
+def desk_session(request, event):
+    """The session the desk checks people into (?session=<slug>, in the query or the form), or
+    None for the door; (None, error) for a slug that is not a session people can book."""
+    slug = request.POST.get("session") or request.GET.get("session")
+    if not slug:
+        return None, None
+    session = event.sessions.filter(slug=slug[:100], registrable=True, cancelled_at__isnull=True).first()
+    return session, None if session else _("No session “%(slug)s” to check people into: this is the door.") % {
+        "slug": slug[:100]}
+
+
+def desk_url(event, session, query=""):
+    """The desk's page, for `session` (or the door), searching `query`."""
+    params = {key: value for key, value in (("session", session and session.slug), ("q", query)) if value}
+    return f"{reverse('registrations:checkin', args=[event.slug])}{'?' + urlencode(params) if params else ''}"
+
+
 @staff_only("registrations.check_in")
 @event_view
 def checkin(request, event):
+    """The desk: find people by code (typed, or scanned by the camera: static/js/scan.js) or
+    name, check them in at the door or into one session (?session=), with live counts."""
+    session, error = desk_session(request, event)
+    if error:
+        messages.error(request, error)
     query = request.GET.get("q", "").strip()[:200]
     found = []
     if query:
@@ -151,7 +196,13 @@ def checkin(request, event):
             .prefetch_related(LIVE_BOOKINGS)
             .order_by("last_name", "first_name")[:SEARCH_LIMIT]
         )
-    context = {"event": event, "query": query, "found": found, **stats.arrivals(event)}
+        for registration in found:
+            registration.seat_here = session and next(
+                (booking for booking in registration.bookings.all()
+                 if booking.session_id == session.pk and booking.status == Booking.Status.CONFIRMED), None)
+    context = {"event": event, "query": query, "found": found, "session": session,
+               "sessions_to_check": event.sessions.registrable().order_by("starts_at", "title"),
+               **stats.arrivals(event, session)}
     return render(request, "staff/checkin.html", context)
 
 
@@ -161,9 +212,12 @@ def checkin(request, event):
 def undo_check_in(request, event, registration_id):
     """A check-in made by mistake (the wrong person's row): the arrival is taken back."""
     registration = get_object_or_404(Registration, event=event, pk=registration_id)
-    services.undo_check_in(registration)
-    messages.success(request, _("%(name)s is no longer checked in.") % {"name": registration.full_name})
-    return redirect(f"{reverse('registrations:checkin', args=[event.slug])}?q={registration.checkin_code}")
+    session, _error = desk_session(request, event)
+    services.undo_check_in(registration, session)
+    text = _("%(name)s is no longer checked into this session.") if session else _(
+        "%(name)s is no longer checked in.")
+    messages.success(request, text % {"name": registration.full_name})
+    return redirect(desk_url(event, session, registration.checkin_code))
 
 
 @require_POST
@@ -171,22 +225,55 @@ def undo_check_in(request, event, registration_id):
 @event_view
 def check_in(request, event, registration_id):
     registration = get_object_or_404(Registration, event=event, pk=registration_id)
-    back = redirect(f"{reverse('registrations:checkin', args=[event.slug])}?q={registration.checkin_code}")
+    session, _error = desk_session(request, event)
+    return checked_in(request, event, registration, session)
+
+
+@require_POST
+@staff_only("registrations.check_in")
+@event_view
+def scan(request, event):
+    """A code read by the camera: the person is checked in at once, as pretix's desk does; the
+    page then shows them, with undo."""
+    session, _error = desk_session(request, event)
+    code = request.POST.get("code", "").strip().upper()[:64]
+    registration = Registration.objects.filter(event=event, checkin_code=code).first() if code else None
+    if registration is None:
+        messages.error(request, _("No registration has the code “%(code)s”.") % {"code": code})
+        return redirect(desk_url(event, session))
+    return checked_in(request, event, registration, session)
+
+
+def checked_in(request, event, registration, session):
+    """Checks the person in (at the door, or into `session`), tells the desk how it went, and
+    goes back to the desk showing them."""
+    back = redirect(desk_url(event, session, registration.checkin_code))
+    name = registration.full_name
     if registration.is_cancelled:
-        messages.error(request, _("%(name)s cancelled their registration: not checked in.") % {"name": registration.full_name})
+        messages.error(request, _("%(name)s cancelled their registration: not checked in.") % {"name": name})
         return back
     try:
-        registration, first_time = services.check_in(registration)
+        registration, first_time = services.check_in(registration, session)
     except services.NotAdmitted as refused:
         messages.error(request, _("%(name)s is not admitted (%(status)s): not checked in.") % {
-            "name": registration.full_name, "status": refused})
+            "name": name, "status": refused})
+        return back
+    except services.NoSeatHere:
+        messages.error(request, _("%(name)s has no seat in “%(session)s”: not checked in.") % {
+            "name": name, "session": session.title})
         return back
     if first_time:
-        messages.success(request, _("%(name)s is checked in.") % {"name": registration.full_name})
+        text = _("%(name)s is checked into “%(session)s”.") if session else _("%(name)s is checked in.")
+        messages.success(request, text % {"name": name, "session": session and session.title})
     else:
         arrived = registration.checked_in_at.astimezone(event.tz)
-        messages.warning(request, _("%(name)s was already checked in at %(time)s on %(day)s.") % {
-            "name": registration.full_name, "time": f"{arrived:%H:%M}", "day": formats.date_format(arrived, pgettext("date format", "j F"))})
+        if session:
+            messages.warning(request, _("%(name)s was already checked into “%(session)s”.") % {
+                "name": name, "session": session.title})
+        else:
+            messages.warning(request, _("%(name)s was already checked in at %(time)s on %(day)s.") % {
+                "name": name, "time": f"{arrived:%H:%M}",
+                "day": formats.date_format(arrived, pgettext("date format", "j F"))})
     return back
 
 

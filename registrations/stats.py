@@ -67,15 +67,21 @@ def event_numbers(event, sessions):
     }
 
 
-def arrivals(event):
-    """{"counts": {arrived, expected}, "sessions": [...]} for the check-in desk: people in
-    (active registrations) and those checked in; per registrable session, confirmed seats and
-    how many of their holders are checked in. Two queries."""
+def arrivals(event, session=None):
+    """{"counts": {arrived, expected}, "sessions": [...]} for the check-in desk. At the door:
+    active registrations and those checked in. For one session (the desk's ?session=): its
+    confirmed seats and those checked into it. Per registrable session: confirmed seats, how many
+    of their holders came through the door (`arrived`) and how many were checked into it
+    (`in_session`). Two queries."""
     active = Registration.objects.filter(event=event, status=Registration.Status.ACTIVE)
     counts = active.aggregate(expected=Count("id"), arrived=Count("id", filter=Q(checked_in_at__isnull=False)))
     seated = Q(bookings__status="confirmed", bookings__registration__status=Registration.Status.ACTIVE)
-    sessions = event.sessions.filter(registrable=True, cancelled_at__isnull=True).annotate(
+    sessions = list(event.sessions.filter(registrable=True, cancelled_at__isnull=True).annotate(
         expected=Count("bookings", filter=seated),
         arrived=Count("bookings", filter=seated & Q(bookings__registration__checked_in_at__isnull=False)),
-    ).order_by("starts_at", "title")
-    return {"counts": counts, "sessions": list(sessions)}
+        in_session=Count("bookings", filter=seated & Q(bookings__checked_in_at__isnull=False)),
+    ).order_by("starts_at", "title"))
+    if session is not None:
+        this = next((row for row in sessions if row.pk == session.pk), None)
+        counts = {"expected": this.expected if this else 0, "arrived": this.in_session if this else 0}
+    return {"counts": counts, "sessions": sessions}

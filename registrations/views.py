@@ -6,7 +6,7 @@ import secrets
 from django.conf import settings
 from django.contrib import messages
 from django.core.signing import BadSignature
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from agenda.cache import cached_until_agenda_changes
 from agenda.calendar import build_calendar
 from agenda.decorators import event_view
-from registrations import ratelimit, services
+from registrations import documents, ratelimit, services
 from registrations.emails import my_agenda_name
 from registrations.forms import (
     ChangeSessionsForm, DetailsForm, InvitationForm, LinkRequestForm, RegistrationForm, bookable_sessions,
@@ -325,6 +325,31 @@ def my_agenda_ics(request, event, token):
     response["Content-Disposition"] = 'attachment; filename="my-agenda.ics"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def own_pdf(content, filename):
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@event_view
+def ticket_pdf(request, event, token):
+    """The participant's ticket (QR code for the door, sessions), once they are admitted."""
+    registration = active_registration(event, token)
+    if not registration.is_admitted:
+        raise Http404("Not admitted yet.")
+    return own_pdf(documents.ticket_pdf(registration), f"{event.slug}-ticket.pdf")
+
+
+@event_view
+def certificate_pdf(request, event, token):
+    """A certificate of attendance, for someone checked in."""
+    registration = active_registration(event, token)
+    if not registration.checked_in_at:
+        raise Http404("Not checked in.")
+    return own_pdf(documents.certificate_pdf(registration), f"{event.slug}-certificate.pdf")
 
 
 @never_cache

@@ -1,6 +1,7 @@
 """Staff tools: the attendee CSV, the staff page, sign-in sheets and check-in."""
 import csv
 import io
+import re
 
 import openpyxl
 import pytest
@@ -286,14 +287,21 @@ def test_the_xlsx_export_runs_the_same_queries_for_10_and_100_registrations(staf
         staff_client.get(url)
 
 
+def session_row(page, title):
+    """The desk's per-session figures (seats, at the event, in the room) for `title`."""
+    row = page.split(f" {title}</td>", 1)[1].split("</tr>", 1)[0]
+    return re.findall(r'<td class="text-end">(\d+)</td>', row)
+
+
 def test_the_desk_counts_arrivals_overall_and_per_session_and_undo_takes_one_back(staff_client, seeded, crowd):
     url = f"/{seeded.slug}/staff/checkin/"
     assert "0 of 3 arrived" in staff_client.get(url).content.decode()  # ana, ben, cai active; dan cancelled
     staff_client.post(f"{url}{crowd['ana'].pk}/")
     page = staff_client.get(url).content.decode()
     assert "1 of 3 arrived" in page
-    assert "Energy Platform meeting: 1 of 1 arrived" in page  # ana's seat; ben only waits
-    assert "Agri-Food Platform meeting: 0 of 1 arrived" in page
+    # Per session: seats, holders at the event, checked into the room. Ana has the energy seat; ben only waits.
+    assert session_row(page, "Energy Platform meeting") == ["1", "1", "0"]
+    assert session_row(page, "Agri-Food Platform meeting") == ["1", "0", "0"]
     staff_client.post(f"{url}{crowd['ana'].pk}/undo/")
     assert Registration.objects.get(pk=crowd["ana"].pk).checked_in_at is None
     assert "0 of 3 arrived" in staff_client.get(url).content.decode()
@@ -353,3 +361,72 @@ def test_staff_pages_carry_the_staff_menu_not_the_public_one(client, seeded, pat
     assert f'href="/{seeded.slug}/register/"' not in menu
     # Registration staff may not admit people: no link to a page that would answer 403.
     assert f'href="/{seeded.slug}/staff/approvals/"' not in menu
+
+
+def test_checking_into_one_session_counts_there_and_at_the_door(staff_client, seeded, crowd):
+    energy = seeded.sessions.get(slug="energy-meeting")
+    desk = f"/{seeded.slug}/staff/checkin/?session=energy-meeting"
+    page = staff_client.get(desk + "&q=Arrieta").content.decode()
+    assert "Check-in: Energy Platform meeting" in page and "0 of 1 arrived" in page
+    response = staff_client.post(f"/{seeded.slug}/staff/checkin/{crowd['ana'].pk}/", {"session": "energy-meeting"})
+    assert response.status_code == 302 and "session=energy-meeting" in response["Location"]
+    booking = crowd["ana"].bookings.get(session=energy)
+    assert booking.checked_in_at is not None
+    assert Registration.objects.get(pk=crowd["ana"].pk).checked_in_at == booking.checked_in_at  # in the room: at the event
+    page = staff_client.get(desk).content.decode()
+    assert "1 of 1 arrived" in page and session_row(page, "Energy Platform meeting") == ["1", "1", "1"]
+    # Undo in the session takes back the session only; the arrival at the door stays.
+    staff_client.post(f"/{seeded.slug}/staff/checkin/{crowd['ana'].pk}/undo/", {"session": "energy-meeting"})
+    assert crowd["ana"].bookings.get(session=energy).checked_in_at is None
+    assert Registration.objects.get(pk=crowd["ana"].pk).checked_in_at is not None
+
+
+def test_someone_without_a_seat_in_the_session_is_not_checked_in_there(staff_client, seeded, crowd):
+    response = staff_client.post(f"/{seeded.slug}/staff/checkin/{crowd['ben'].pk}/", {"session": "energy-meeting"},
+                                 follow=True)
+    assert "Ben Berg has no seat in “Energy Platform meeting”: not checked in." in response.content.decode()
+    ben = Registration.objects.get(pk=crowd["ben"].pk)
+    assert ben.checked_in_at is None  # refused in the room: not marked at the door either
+    assert not ben.bookings.filter(checked_in_at__isnull=False).exists()
+
+
+def test_undo_at_the_door_takes_back_the_session_check_ins_too(seeded, crowd):
+    energy = seeded.sessions.get(slug="energy-meeting")
+    services.check_in(crowd["ana"], energy)
+    services.undo_check_in(crowd["ana"])
+    assert not crowd["ana"].bookings.filter(checked_in_at__isnull=False).exists()
+    assert Registration.objects.get(pk=crowd["ana"].pk).checked_in_at is None
+
+
+def test_a_scanned_code_checks_the_person_in_at_once(staff_client, seeded, crowd):
+    code = crowd["cai"].checkin_code
+    response = staff_client.post(f"/{seeded.slug}/staff/checkin/scan/", {"code": code.lower()}, follow=True)
+    assert "Cai Conti is checked in." in response.content.decode()
+    assert Registration.objects.get(pk=crowd["cai"].pk).checked_in_at is not None
+    again = staff_client.post(f"/{seeded.slug}/staff/checkin/scan/", {"code": code}, follow=True).content.decode()
+    assert "Cai Conti was already checked in at" in again
+    unknown = staff_client.post(f"/{seeded.slug}/staff/checkin/scan/", {"code": "<b>NOPE</b>"}, follow=True)
+    assert "No registration has the code “&lt;B&gt;NOPE&lt;/B&gt;”." in unknown.content.decode()
+    assert staff_client.get(f"/{seeded.slug}/staff/checkin/scan/").status_code == 405
+
+
+@pytest.mark.parametrize("session", ["nope", "welcome-desk", "x" * 500, "²"])
+def test_a_desk_session_that_is_not_bookable_says_so_and_falls_back_to_the_door(staff_client, seeded, crowd, session):
+    page = staff_client.get(f"/{seeded.slug}/staff/checkin/", {"session": session})
+    assert page.status_code == 200
+    assert "to check people into: this is the door." in page.content.decode()
+    response = staff_client.post(f"/{seeded.slug}/staff/checkin/{crowd['ana'].pk}/", {"session": session})
+    assert response.status_code == 302
+    assert Registration.objects.get(pk=crowd["ana"].pk).checked_in_at is not None
+
+
+def test_the_desk_page_runs_the_same_queries_for_few_and_many_found(staff_client, seeded):
+    staff_client.get(f"/{seeded.slug}/staff/checkin/")  # the first request of a login writes its session
+    for number in range(20):
+        services.register(seeded, details=details_for(f"many{number}@example.org", last_name="Many"),
+                          platforms=[], sessions=[seeded.sessions.get(slug="energy-meeting")])
+    with CaptureQueriesContext(connection) as few:
+        staff_client.get(f"/{seeded.slug}/staff/checkin/?session=energy-meeting&q=many3@")
+    with CaptureQueriesContext(connection) as many:
+        staff_client.get(f"/{seeded.slug}/staff/checkin/?session=energy-meeting&q=Many")
+    assert len(few.captured_queries) == len(many.captured_queries)
