@@ -82,12 +82,17 @@ def draw_lines(canvas, lines, font, size, x, top, centred=False, width=0):
     return y
 
 
-def qr_image(code):
+def qr_png(code, scale):
+    """The check-in code as a PNG QR code. make_qr, not make: segno picks a Micro QR code for
+    short texts, which jsQR and most phone cameras cannot read."""
     buffer = io.BytesIO()
+    segno.make_qr(code, error="m").save(buffer, kind="png", scale=scale, border=4)
+    return buffer.getvalue()
+
+
+def qr_image(code):
     # Four pixels a module: sharp when printed at 26 mm, small in a 250-page file.
-    segno.make(code, error="m").save(buffer, kind="png", scale=4, border=2)
-    buffer.seek(0)
-    return ImageReader(buffer)
+    return ImageReader(io.BytesIO(qr_png(code, scale=4)))
 
 
 def platform_band(canvas, platforms, x, y, width, height):

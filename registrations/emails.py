@@ -1,10 +1,8 @@
 """Renders an outbox row into a message: templates/emails/<kind>_subject.txt, <kind>.txt and
 <kind>.html, all from one context, with the participant's agenda attached as .ics."""
 import datetime
-import io
 from email.mime.image import MIMEImage
 
-import segno
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -16,7 +14,7 @@ from agenda.calendar import build_calendar
 from agenda.models import Session
 from registrations.models import Booking, OutgoingEmail
 from registrations import mailings
-from registrations.documents import ticket_pdf
+from registrations.documents import qr_png, ticket_pdf
 from registrations.questions import answers_in_words
 
 
@@ -167,9 +165,7 @@ def _build_message(email, preview=False):
 
 def checkin_qr_code(registration):
     """The check-in code as a QR code, shown inline by the HTML email (cid:checkin-qr)."""
-    buffer = io.BytesIO()
-    segno.make(registration.checkin_code, error="m").save(buffer, kind="png", scale=6, border=2)
-    image = MIMEImage(buffer.getvalue(), "png")
+    image = MIMEImage(qr_png(registration.checkin_code, scale=6), "png")
     image.add_header("Content-ID", "<checkin-qr>")
     image.add_header("Content-Disposition", "inline", filename="check-in-code.png")
     return image

@@ -7,6 +7,7 @@ import re
 import pypdf
 import pytest
 import zxingcpp
+from PIL import Image
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -29,8 +30,11 @@ def text_of(reader):
 
 
 def codes_in(reader):
-    """Every QR code drawn in the PDF, decoded."""
-    return [result.text for page in reader.pages for image in page.images for result in zxingcpp.read_barcodes(image.image)]
+    """Every QR code drawn in the PDF, decoded; each a full QR code (phones' cameras and jsQR
+    do not read Micro QR codes)."""
+    found = [result for page in reader.pages for image in page.images for result in zxingcpp.read_barcodes(image.image)]
+    assert {result.format for result in found} <= {zxingcpp.BarcodeFormat.QRCode}
+    return [result.text for result in found]
 
 
 @pytest.fixture
@@ -135,6 +139,10 @@ def test_the_confirmation_email_carries_the_ticket(seeded, people):
     message = emails.build_message(email)
     [ticket] = [content for name, content in pdfs_in(message)]
     assert codes_in(read(ticket)) == [people[4].checkin_code]
+    # The QR code shown in the email itself, a full QR code too.
+    [image] = [part for part in message.attachments if hasattr(part, "get_content_type")]
+    [found] = zxingcpp.read_barcodes(Image.open(io.BytesIO(image.get_payload(decode=True))))
+    assert (found.text, found.format) == (people[4].checkin_code, zxingcpp.BarcodeFormat.QRCode)
     # Other emails do not: a change of sessions says what changed, the ticket stays in the first.
     services.change_sessions(people[4], [])
     change = OutgoingEmail.objects.filter(registration=people[4], kind=OutgoingEmail.Kind.CHANGE).get()

@@ -210,7 +210,9 @@ def test_staff_pages_are_accessible_and_fit_a_phone(browser, live_server, seeded
     context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
     page = context.new_page()
     problems = []
-    for path in ("staff/", f"staff/checkin/?q={registration.checkin_code}", "staff/sessions/energy-meeting/sign-in/"):
+    for path in ("staff/", f"staff/checkin/?q={registration.checkin_code}",
+                 f"staff/checkin/?session=energy-meeting&q={registration.checkin_code}",
+                 "staff/sessions/energy-meeting/", "staff/sessions/energy-meeting/sign-in/"):
         page.goto(f"{live_server.url}/{seeded.slug}/{path}")
         page.add_script_tag(path=AXE)
         result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
