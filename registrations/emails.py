@@ -160,6 +160,13 @@ def _build_message(email, preview=False):
     if confirmed:
         ics = build_calendar(context["event"], confirmed, my_agenda_name(context["event"]))
         message.attach("my-agenda.ics", ics, "text/calendar")
+    if email.kind == OutgoingEmail.Kind.SESSION_CANCELLED:
+        # The session with STATUS:CANCELLED and its higher SEQUENCE: opened, it takes the session
+        # out of the calendar the participant added it to.
+        cancelled = Session.objects.filter(pk=email.context.get("session")).select_related("room")
+        if cancelled:
+            ics = build_calendar(context["event"], list(cancelled), my_agenda_name(context["event"]))
+            message.attach("cancelled-session.ics", ics, "text/calendar")
     return message
 
 

@@ -206,6 +206,11 @@ def test_cancelling_a_session_tells_everyone_booked_and_nobody_can_book_it(organ
     assert set(Booking.objects.filter(session=session).values_list("status", flat=True)) == {"cancelled"}
     assert sorted(m.to[0] for m in mail.outbox) == ["holder@example.org", "waiting@example.org"]
     assert all("is cancelled" in m.subject for m in mail.outbox)
+    for message in mail.outbox:  # each carries the session's cancellation for their calendar
+        [attached] = [part[1] for part in message.attachments
+                      if isinstance(part, tuple) and part[0] == "cancelled-session.ics"]
+        [cancelled] = icalendar.Calendar.from_ical(attached).walk("VEVENT")
+        assert (cancelled["STATUS"], cancelled["SEQUENCE"]) == ("CANCELLED", sequence + 1)
     assert OutgoingEmail.objects.filter(kind="session_cancelled").count() == 2
     # The agenda, its calendar and its schedule say so; the form no longer offers it.
     client = Client()
