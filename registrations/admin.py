@@ -1,10 +1,14 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
+from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
+from agenda.admin import breakable
 from agenda.models import Event
 from registrations import admission, documents, exports, outbox, programme_admin, regions, services  # noqa: F401 (programme_admin: see there)
 from registrations.admin_pages import action_page, confirmed
@@ -13,6 +17,15 @@ from registrations.mailings_admin import MailingAdmin  # noqa: F401 (registers i
 from registrations.questions_admin import AnswerInline
 from registrations.staff import csv_response, pdf_response, xlsx_response
 from registrations.models import Booking, OutgoingEmail, Registration
+
+
+def shortened(text, length=60):
+    """The first `length` characters of a long text for a change list (a row three lines high,
+    not ten), all of it on hover; free to wrap (breakable)."""
+    shown = Truncator(text).chars(length)
+    if shown == text:
+        return breakable(text)
+    return format_html('<span title="{}">{}</span>', text, breakable(shown))
 
 
 class BookingInline(admin.TabularInline):
@@ -57,19 +70,10 @@ class RegistrationAdminForm(forms.ModelForm):
 @admin.register(Registration)
 class RegistrationAdmin(admin.ModelAdmin):
     form = RegistrationAdminForm
-    list_display = [
-        "last_name",
-        "first_name",
-        "email",
-        "organisation",
-        "country",
-        "region_name",
-        "stakeholder_type",
-        "platform_names",
-        "confirmed_sessions",
-        "status",
-        "created_at",
-    ]
+    # Fits a 1280 px screen beside the admin's menu and filters, the seats in view: name and
+    # address in one column, country and region in another, the day of registration under the
+    # status; platforms and the kind of stakeholder are filters (and on each registration's page).
+    list_display = ["participant", "organisation_name", "place", "seats", "status_and_day"]
     list_filter = ["event", "platforms", "stakeholder_type", "country", "status"]
     search_fields = ["first_name", "last_name", "email", "organisation"]
     # Status and seats change only through services.py (the actions below, the private page),
@@ -202,21 +206,32 @@ class RegistrationAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .select_related("event")
-            .prefetch_related("platforms")
-            .annotate(confirmed_total=Count("bookings", filter=Q(bookings__status=Booking.Status.CONFIRMED)))
+            .annotate(seat_total=Count("bookings", filter=Q(bookings__status__in=Booking.TAKING_A_SEAT)))
         )
 
-    @admin.display(description=gettext_lazy("region"), ordering="region")
-    def region_name(self, registration):
-        return registration.region_name
+    @admin.display(description=gettext_lazy("participant"), ordering="last_name")
+    def participant(self, registration):
+        return format_html("{}, {}<br>{}", breakable(registration.last_name), breakable(registration.first_name),
+                           breakable(registration.email))
 
-    @admin.display(description=gettext_lazy("platforms"))
-    def platform_names(self, registration):
-        return ", ".join(platform.name for platform in registration.platforms.all())
+    @admin.display(description=gettext_lazy("organisation"), ordering="organisation")
+    def organisation_name(self, registration):
+        return shortened(registration.organisation)
 
-    @admin.display(description=gettext_lazy("confirmed sessions"), ordering="confirmed_total")
-    def confirmed_sessions(self, registration):
-        return registration.confirmed_total
+    @admin.display(description=gettext_lazy("from"), ordering="country")
+    def place(self, registration):
+        return format_html("{}<br>{}", registration.country.code, breakable(registration.region_name))
+
+    # Seats taken as the staff page counts them: confirmed, or held while the address is
+    # confirmed or an organiser approves (the status says which).
+    @admin.display(description=gettext_lazy("seats"), ordering="seat_total")
+    def seats(self, registration):
+        return registration.seat_total
+
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def status_and_day(self, registration):
+        day = formats.date_format(timezone.localtime(registration.created_at, registration.event.tz), "j M Y")
+        return format_html("{}<br>{}", registration.get_status_display(), day)
 
 
 @admin.register(OutgoingEmail)
@@ -224,11 +239,27 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     """The outbox, to read. Its rows are the senders' (outbox.py) alone: a sent email set back
     to queued by hand would be sent again. Staff act through the actions only."""
 
-    list_display = ["to_address", "kind", "status", "attempts", "created_at", "sent_at", "last_error"]
+    # Fits a 1280 px screen beside the admin's menu and filters, the attempts in view.
+    list_display = ["address", "kind", "status_and_time", "attempts", "error"]
     list_filter = ["status", "kind"]
     search_fields = ["to_address"]
     list_select_related = ["registration"]
     actions = ["retry", "resend"]
+
+    @admin.display(description=gettext_lazy("to"), ordering="to_address")
+    def address(self, email):
+        return breakable(email.to_address)
+
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def status_and_time(self, email):
+        """The status, and when it was sent (or queued, until it is)."""
+        when = email.sent_at or email.created_at
+        return format_html("{}<br>{}", email.get_status_display(),
+                           formats.date_format(timezone.localtime(when), "j M H:i"))
+
+    @admin.display(description=gettext_lazy("last error"))
+    def error(self, email):
+        return shortened(email.last_error)
 
     def has_add_permission(self, request):
         return False
