@@ -16,7 +16,7 @@ from django.test import Client
 
 from agenda.models import Session
 from registrations import services
-from registrations.models import Booking, OutgoingEmail, Registration
+from registrations.models import Booking, Mailing, OutgoingEmail, Registration
 from tests.browser.test_page_quality import AXE, VNU, WCAG_TAGS
 from tests.factories import details_for
 
@@ -180,11 +180,12 @@ def test_the_staff_page_and_the_sign_in_sheet_on_a_phone(browser, live_server, c
 # column-<field>), which must be in view.
 CHANGE_LISTS = {
     "registration/": "registrations", "session/": "agenda", "room/": "agenda", "platform/": "agenda",
-    "outgoingemail/": "registrations",
+    "outgoingemail/": "registrations", "mailing/": "registrations", "invitation/": "registrations",
 }
 COUNT_COLUMNS = {
     "registration/": ["seats"], "session/": ["confirmed", "held", "waitlisted", "seats_left"],
     "room/": ["capacity", "session_count"], "platform/": ["partnership_count"], "outgoingemail/": ["attempts"],
+    "mailing/": ["recipients", "delivery"], "invitation/": ["status", "registration"],
 }
 
 # The admin draws the list in a box that scrolls sideways (.results) when the table is wider:
@@ -216,6 +217,12 @@ def test_the_admin_change_lists_fit_1280_px_with_their_counts_in_view(browser, l
         status=OutgoingEmail.Status.FAILED, attempts=5, last_error="SMTPServerDisconnected: Connection unexpectedly "
         "closed while the relay at smtp.example.eu was answering the third attempt of the day")
     assert Session.objects.filter(title=LONG_SESSION).exists()
+    event = Session.objects.get(title=LONG_SESSION).event
+    services.invite(event, LONG_NAME, f"{LONG_NAME.lower()[:60]}@{'ministry-of-regional-development.example'}")
+    services.invite(event, "Ane Invited", "ane.invited@example.org")
+    mailing = Mailing.objects.create(event=event, subject=f"Practical information for {LONG_SESSION}", body="Hello")
+    services.send_mailing(mailing)
+    Mailing.objects.create(event=event, subject="Draft: " + LONG_SESSION, body="Later")
     context = browser.new_context(viewport=DESKTOP, locale=language)
     context.add_cookies(staff_cookie(User.objects.create_superuser("boss", "boss@example.org", "pw")))
     page = context.new_page()
