@@ -68,6 +68,19 @@ def fit(text, font, largest, width, height, max_lines=2):
         size = max(SMALLEST, size - 0.5)
 
 
+BOTTOM = 20 * mm  # the last line of a page's text stays above this
+
+
+def room_for(canvas, top, height, page_height):
+    """`top`, or the top of a new page when `height` more would run into the bottom margin (a
+    long list of sessions, long practical information)."""
+    if top - height >= BOTTOM:
+        return top
+    canvas.showPage()
+    canvas.setFillColor(INK)
+    return page_height - BOTTOM
+
+
 def draw_lines(canvas, lines, font, size, x, top, centred=False, width=0):
     """Draws `lines` downwards from `top`; returns the y below the last one."""
     canvas.setFont(font, size)
@@ -125,7 +138,10 @@ def badge(canvas, registration, x, y, width, height):
         canvas.setFillColor(GREY)
         canvas.setFont(REGULAR, 6.5)
         canvas.drawCentredString(x + width - margin - qr_side / 2, y + margin, registration.checkin_code)
-        canvas.drawString(x + margin, y + margin, registration.event.short_name or registration.event.name)
+        # The event's name on one line beside the code, however long the organisers made it.
+        size, lines = fit(registration.event.short_name or registration.event.name, REGULAR, 6.5,
+                          width - 3 * margin - qr_side, 8, max_lines=1)
+        draw_lines(canvas, lines[:1], REGULAR, size, x + margin, y + margin + size)
         text_width = width - 2 * margin
         top = y + height - band - 4 * mm
         name_height = (height - band) * 0.42
@@ -134,7 +150,7 @@ def badge(canvas, registration, x, y, width, height):
         top = draw_lines(canvas, lines, BOLD, size, x + margin, top) - 2 * mm
         below_name = top - (y + margin + qr_side + 4 * mm)
         text_width_beside_qr = width - 3 * margin - qr_side
-        size, lines = fit(registration.organisation, REGULAR, 11, text_width, max(below_name, 12))
+        size, lines = fit(registration.organisation, REGULAR, 11, text_width, max(below_name, 12), max_lines=3)
         top = draw_lines(canvas, lines, REGULAR, size, x + margin, top) - 1.5 * mm
         canvas.setFillColor(GREY)
         size, lines = fit(str(registration.country.name), REGULAR, 10, text_width_beside_qr, 24)
@@ -244,33 +260,33 @@ def ticket_pdf(registration):
             else:
                 text = session_line(booking.session, event)
             size, lines = fit(text, REGULAR, 10, width - 2 * margin, 40)
+            top = room_for(canvas, top, len(lines) * size * LEADING, height)
             top = draw_lines(canvas, lines, REGULAR, size, margin, top) - 1.5 * mm
         if event.practical_information:
-            top -= 5 * mm
+            top = room_for(canvas, top - 5 * mm, 40, height)
             canvas.setFont(BOLD, 13)
             canvas.drawString(margin, top - 13, _("Practical information"))
             top -= 20
             for paragraph in event.practical_information.splitlines():
-                lines = wrap(paragraph, REGULAR, 9.5, width - 2 * margin) or [""]
-                top = draw_lines(canvas, lines, REGULAR, 9.5, margin, top)
-                if top < 20 * mm:
-                    canvas.showPage()
-                    canvas.setFillColor(INK)
-                    top = height - margin
+                for line in wrap(paragraph, REGULAR, 9.5, width - 2 * margin) or [""]:
+                    top = room_for(canvas, top, 9.5 * LEADING, height)
+                    top = draw_lines(canvas, [line], REGULAR, 9.5, margin, top)
         canvas.showPage()
         canvas.save()
     return buffer.getvalue()
 
 
-def attended_sessions(registration):
-    """The sessions the person was checked into; where the event checks people in only at the
-    door, the sessions they had a seat in."""
-    event = registration.event
-    seats = registration.bookings.filter(status=Booking.Status.CONFIRMED).select_related("session").order_by(
-        "session__starts_at")
-    if Booking.objects.filter(session__event=event, checked_in_at__isnull=False).exists():
-        seats = seats.filter(checked_in_at__isnull=False)
-    return [booking.session for booking in seats]
+def attended_sessions(registration, now=None):
+    """The sessions the person attended: those they were checked into; for a session nobody
+    was checked into (no desk at its door), one they had a seat in that has ended."""
+    now = now or timezone.now()
+    seats = list(registration.bookings.filter(status=Booking.Status.CONFIRMED).select_related(
+        "session__room").order_by("session__starts_at"))
+    with_a_desk = set(Booking.objects.filter(
+        session__in=[booking.session_id for booking in seats], checked_in_at__isnull=False,
+    ).values_list("session_id", flat=True).distinct())
+    return [booking.session for booking in seats if booking.checked_in_at or (
+        booking.session_id not in with_a_desk and booking.session.ends_at <= now)]
 
 
 def certificate_pdf(registration):
@@ -309,11 +325,14 @@ def certificate_pdf(registration):
             top -= 16
             for session in sessions:
                 size, lines = fit(session_line(session, event), REGULAR, 10, text_width, 30)
+                top = room_for(canvas, top, len(lines) * size * LEADING, height)
                 top = draw_lines(canvas, lines, REGULAR, size, margin, top) - 1 * mm
+        # The issue line at the foot of the last page, clear of the last session (room_for
+        # keeps text above 20 mm).
         canvas.setFont(REGULAR, 9)
         canvas.setFillColor(GREY)
         issued = formats.date_format(timezone.localdate(timezone.now(), event.tz), pgettext("date format", "j F Y"))
-        canvas.drawString(margin, 15 * mm, _("Issued on %(date)s by %(host)s.") % {"date": issued, "host": event.host})
+        canvas.drawString(margin, 12 * mm, _("Issued on %(date)s by %(host)s.") % {"date": issued, "host": event.host})
         canvas.showPage()
         canvas.save()
     return buffer.getvalue()

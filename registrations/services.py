@@ -766,8 +766,10 @@ def check_in(registration, session=None):
         registration.save(update_fields=["checked_in_at", "updated_at"])
     if session is None:
         return registration, first_time
-    # The registration's lock serialises every change to its bookings (see change_sessions).
-    booking = registration.bookings.filter(session=session, status=Booking.Status.CONFIRMED).first()
+    # The registration's lock serialises the participant's own changes; the booking's row lock
+    # waits for a staff change or a session's cancellation, and then finds the seat gone.
+    booking = registration.bookings.select_for_update(no_key=True).filter(
+        session=session, status=Booking.Status.CONFIRMED).first()
     if booking is None:
         raise NoSeatHere(registration)
     if booking.checked_in_at:
@@ -900,13 +902,20 @@ def cancel_session(session):
 
 @transaction.atomic
 def undo_check_in(registration, session=None):
-    """Takes back a check-in made by mistake: into one session, or (no session) the arrival
-    itself with every session check-in. Returns the registration."""
+    """Takes back a check-in made by mistake: into one session (and the arrival, when that
+    check-in made it), or (no session) the arrival itself with every session check-in. Returns
+    the registration."""
     registration = locked_registrations().get(pk=registration.pk)
     bookings = registration.bookings.filter(checked_in_at__isnull=False)
     if session is not None:
-        bookings.filter(session=session).update(checked_in_at=None, updated_at=timezone.now())
-        return registration
+        mistaken = bookings.filter(session=session).first()
+        if mistaken is None:
+            return registration
+        bookings.filter(pk=mistaken.pk).update(checked_in_at=None, updated_at=timezone.now())
+        # That check-in was their arrival too (the same moment, nothing else since): take it back,
+        # or a wrong row clicked in a room would leave an arrival and a certificate.
+        if registration.checked_in_at != mistaken.checked_in_at or bookings.exclude(pk=mistaken.pk).exists():
+            return registration
     bookings.update(checked_in_at=None, updated_at=timezone.now())
     if registration.checked_in_at:
         registration.checked_in_at = None

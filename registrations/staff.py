@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from agenda.decorators import event_view
 from agenda.models import Platform
 from registrations import admission, documents, exports, services, stats
-from registrations.inputs import digits
+from registrations.inputs import digits, plain_text
 from registrations.models import Booking, Registration
 
 
@@ -130,7 +130,10 @@ def badges_pdf(request, event):
     layout = request.GET.get("layout", "a4")
     if layout not in ("a4", "a6"):
         return HttpResponseBadRequest(_("layout is a4 (8 badges a sheet) or a6 (one a page)."), content_type="text/plain")
-    people = exports.attendees(event, *filters).filter(status=Registration.Status.ACTIVE)
+    session, platform, status = filters
+    if session and not status:  # a session's badges are for its seats, not its waitlist
+        status = Booking.Status.CONFIRMED
+    people = exports.attendees(event, session, platform, status).filter(status=Registration.Status.ACTIVE)
     name = exports.file_name(event, *filters, extension="pdf").replace("attendees", "badges", 1)
     return pdf_response(documents.badges_pdf(people, layout), name)
 
@@ -159,14 +162,15 @@ LIVE_BOOKINGS = Prefetch(
 
 
 def desk_session(request, event):
-    """The session the desk checks people into (?session=<slug>, in the query or the form), or
-    None for the door; (None, error) for a slug that is not a session people can book."""
-    slug = request.POST.get("session") or request.GET.get("session")
+    """(session, error): the session the desk checks people into (?session=<slug>, in the query
+    or the form), or (None, None) for the door; (None, message) for a slug that is not a session
+    people can book now (mistyped, or cancelled since the desk's page was opened)."""
+    slug = plain_text(request.POST.get("session") or request.GET.get("session"), 100)
     if not slug:
         return None, None
-    session = event.sessions.filter(slug=slug[:100], registrable=True, cancelled_at__isnull=True).first()
+    session = event.sessions.filter(slug=slug, registrable=True, cancelled_at__isnull=True).first()
     return session, None if session else _("No session “%(slug)s” to check people into: this is the door.") % {
-        "slug": slug[:100]}
+        "slug": slug}
 
 
 def desk_url(event, session, query=""):
@@ -212,7 +216,9 @@ def checkin(request, event):
 def undo_check_in(request, event, registration_id):
     """A check-in made by mistake (the wrong person's row): the arrival is taken back."""
     registration = get_object_or_404(Registration, event=event, pk=registration_id)
-    session, _error = desk_session(request, event)
+    session, error = desk_session(request, event)
+    if error:  # never the door's undo (every check-in of the person) in place of a session's
+        return refused(request, event, error)
     services.undo_check_in(registration, session)
     text = _("%(name)s is no longer checked into this session.") if session else _(
         "%(name)s is no longer checked in.")
@@ -225,7 +231,9 @@ def undo_check_in(request, event, registration_id):
 @event_view
 def check_in(request, event, registration_id):
     registration = get_object_or_404(Registration, event=event, pk=registration_id)
-    session, _error = desk_session(request, event)
+    session, error = desk_session(request, event)
+    if error:
+        return refused(request, event, error)
     return checked_in(request, event, registration, session)
 
 
@@ -235,13 +243,22 @@ def check_in(request, event, registration_id):
 def scan(request, event):
     """A code read by the camera: the person is checked in at once, as pretix's desk does; the
     page then shows them, with undo."""
-    session, _error = desk_session(request, event)
-    code = request.POST.get("code", "").strip().upper()[:64]
+    session, error = desk_session(request, event)
+    if error:
+        return refused(request, event, error)
+    code = plain_text(request.POST.get("code"), 64).strip().upper()
     registration = Registration.objects.filter(event=event, checkin_code=code).first() if code else None
     if registration is None:
         messages.error(request, _("No registration has the code “%(code)s”.") % {"code": code})
         return redirect(desk_url(event, session))
     return checked_in(request, event, registration, session)
+
+
+def refused(request, event, error):
+    """A desk's POST for a session it cannot check people into: nothing done, and the desk goes
+    back to the door, saying why."""
+    messages.error(request, _("%(error)s Nothing was done.") % {"error": error})
+    return redirect(desk_url(event, None))
 
 
 def checked_in(request, event, registration, session):

@@ -162,15 +162,67 @@ def test_the_certificate_only_after_check_in_with_the_sessions_attended(client, 
     assert "EnergyPlatformmeeting" in text  # door-only check-in: the sessions they had a seat in
 
 
-def test_with_session_check_ins_the_certificate_lists_only_the_sessions_checked_into(seeded, people):
-    energy, joint = seeded.sessions.get(slug="energy-meeting"), seeded.sessions.filter(kind="joint_conference").first()
+def test_the_certificate_needs_a_check_in_only_where_a_desk_checked_people_in(seeded, people):
+    """Energy had a desk at its door (someone was checked into it): only those checked in
+    attended. Agri-food had none: a seat in it counts, once it has ended; a session still to
+    come never does."""
+    energy, agri = seeded.sessions.get(slug="energy-meeting"), seeded.sessions.get(slug="agri-food-meeting")
+    joint = seeded.sessions.filter(kind="joint_conference").first()
     attended, skipped = people[6], people[7]
-    services.change_sessions(attended, [energy, joint])
-    services.change_sessions(skipped, [energy, joint])
-    services.check_in(attended, joint)
-    services.check_in(skipped, energy)
+    for person in (attended, skipped):
+        services.change_sessions(person, [energy, agri, joint])
+    services.check_in(attended, energy)
+    skipped, _first = services.check_in(skipped)
+    energy_end = energy.ends_at
+    assert [s.slug for s in documents.attended_sessions(attended, now=energy_end)] == [
+        session.slug for session in sorted([energy, agri, joint], key=lambda s: s.starts_at) if
+        session == energy or session.ends_at <= energy_end]
+    assert energy not in documents.attended_sessions(skipped, now=energy_end)
+    before_everything = min(s.starts_at for s in (energy, agri, joint))
+    assert documents.attended_sessions(skipped, now=before_everything) == []
     text = text_of(read(documents.certificate_pdf(attended)))
-    assert re.sub(r"\s+", "", joint.title) in text and "EnergyPlatformmeeting" not in text
+    assert "EnergyPlatformmeeting" in text and "Agri-FoodPlatformmeeting" in text
+
+
+def test_long_lists_go_on_to_a_new_page_instead_of_off_the_paper(seeded, people):
+    """35 sessions on a ticket and a certificate, and long practical information: every line
+    of text stays above the bottom margin."""
+    event = seeded
+    event.practical_information = "\n".join(f"Line {number} of the practical information." for number in range(80))
+    event.save()
+    room = seeded.rooms.first()
+    sessions = [seeded.sessions.create(title=f"Workshop {number}", slug=f"workshop-{number}", kind="workshop",
+                                       room=room, starts_at=joint_start(seeded, number), ends_at=joint_start(seeded, number, 1),
+                                       capacity=None) for number in range(35)]
+    person = people[10]
+    services.change_sessions(person, sessions)
+    person, _first = services.check_in(person)
+    for content in (documents.ticket_pdf(person), documents.certificate_pdf(person)):
+        reader = read(content)
+        assert len(reader.pages) > 1
+        lowest = []
+        for page in reader.pages:
+            page.extract_text(visitor_text=lambda text, cm, tm, font, size: text.strip() and lowest.append(tm[5]))
+        assert min(lowest) >= 10 * 72 / 25.4  # 10 mm: nothing off the page or under the footer
+        assert "Workshop34" in text_of(reader)
+
+
+def joint_start(event, number, hours=0):
+    import datetime
+    return datetime.datetime(2018, 11, 27, 8, tzinfo=event.tz) + datetime.timedelta(minutes=15 * number, hours=hours)
+
+
+def test_a_sessions_badges_are_for_its_seats_not_its_waitlist(staff, seeded, people):
+    energy = seeded.sessions.get(slug="energy-meeting")
+    energy.capacity = 11  # the eleven in have the seats
+    energy.save()
+    seeded.requires_approval = False
+    seeded.save()
+    waiting, *_ = services.register(seeded, details=details_for("waits@example.org", first_name="Waits"),
+                                    platforms=[energy.platform], sessions=[energy])
+    assert waiting.is_admitted and waiting.bookings.get().status == "waitlisted"
+    codes = codes_in(read(staff.get(f"/{seeded.slug}/staff/badges.pdf?session=energy-meeting").content))
+    assert waiting.checkin_code not in codes and len(codes) == 11  # the eleven booked before keep theirs
 
 
 def test_the_certificate_link_placeholder_is_filled_for_people_checked_in_only(seeded, people):

@@ -375,8 +375,17 @@ def test_checking_into_one_session_counts_there_and_at_the_door(staff_client, se
     assert Registration.objects.get(pk=crowd["ana"].pk).checked_in_at == booking.checked_in_at  # in the room: at the event
     page = staff_client.get(desk).content.decode()
     assert "1 of 1 arrived" in page and session_row(page, "Energy Platform meeting") == ["1", "1", "1"]
-    # Undo in the session takes back the session only; the arrival at the door stays.
+    # Undo in the session: that check-in was her arrival too (nothing else since), so both go.
     staff_client.post(f"/{seeded.slug}/staff/checkin/{crowd['ana'].pk}/undo/", {"session": "energy-meeting"})
+    assert crowd["ana"].bookings.get(session=energy).checked_in_at is None
+    assert Registration.objects.get(pk=crowd["ana"].pk).checked_in_at is None
+
+
+def test_undo_in_a_session_keeps_an_arrival_made_at_the_door(seeded, crowd):
+    energy = seeded.sessions.get(slug="energy-meeting")
+    services.check_in(crowd["ana"])
+    services.check_in(crowd["ana"], energy)
+    services.undo_check_in(crowd["ana"], energy)
     assert crowd["ana"].bookings.get(session=energy).checked_in_at is None
     assert Registration.objects.get(pk=crowd["ana"].pk).checked_in_at is not None
 
@@ -411,13 +420,34 @@ def test_a_scanned_code_checks_the_person_in_at_once(staff_client, seeded, crowd
 
 
 @pytest.mark.parametrize("session", ["nope", "welcome-desk", "x" * 500, "²"])
-def test_a_desk_session_that_is_not_bookable_says_so_and_falls_back_to_the_door(staff_client, seeded, crowd, session):
+def test_a_desk_session_that_is_not_bookable_says_so_and_the_page_is_the_doors(staff_client, seeded, crowd, session):
     page = staff_client.get(f"/{seeded.slug}/staff/checkin/", {"session": session})
     assert page.status_code == 200
     assert "to check people into: this is the door." in page.content.decode()
-    response = staff_client.post(f"/{seeded.slug}/staff/checkin/{crowd['ana'].pk}/", {"session": session})
-    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("session", ["nope", "agri-food-meeting", "x" * 500, "energy\x00", "²"])
+def test_a_desk_posting_a_session_it_cannot_use_changes_nothing(staff_client, seeded, crowd, session):
+    """A mistyped session, or one cancelled since the desk's page was opened: no check-in at
+    the door in its place, and an undo never becomes the door's undo of everything."""
+    energy = seeded.sessions.get(slug="energy-meeting")
+    services.check_in(crowd["ana"], energy)
+    if session == "agri-food-meeting":
+        services.cancel_session(seeded.sessions.get(slug=session))
+    for path, person in (("", crowd["cai"]), ("undo/", crowd["ana"])):
+        response = staff_client.post(f"/{seeded.slug}/staff/checkin/{person.pk}/{path}", {"session": session},
+                                     follow=True)
+        assert response.status_code == 200 and "Nothing was done." in response.content.decode()
+    assert staff_client.post(f"/{seeded.slug}/staff/checkin/scan/", {"session": session, "code": crowd["cai"].checkin_code}
+                             ).status_code == 302
+    assert Registration.objects.get(pk=crowd["cai"].pk).checked_in_at is None
     assert Registration.objects.get(pk=crowd["ana"].pk).checked_in_at is not None
+    assert crowd["ana"].bookings.get(session=energy).checked_in_at is not None
+
+
+def test_a_code_with_a_nul_byte_is_simply_not_found(staff_client, seeded, crowd):
+    response = staff_client.post(f"/{seeded.slug}/staff/checkin/scan/", {"code": "AB\x00CD"}, follow=True)
+    assert response.status_code == 200 and "No registration has the code “ABCD”." in response.content.decode()
 
 
 def test_the_desk_page_runs_the_same_queries_for_few_and_many_found(staff_client, seeded):

@@ -9,6 +9,16 @@
   // After a scan the page reloads with the result; the camera comes back by itself while the
   // desk keeps it on (stored for this tab only).
   var KEEP_SCANNING = "s3days-scanning";
+  // The ticket just scanned is usually still in front of the camera when it comes back: the same
+  // code is not posted again for a few seconds, or the desk would be told "already checked in"
+  // in a loop, and learn to ignore the warning that spots a ticket used twice.
+  var LAST_CODE = "s3days-last-code";
+  var SAME_CODE_PAUSE_MS = 5000;
+
+  function seenJustNow(text) {
+    var last = JSON.parse(window.sessionStorage.getItem(LAST_CODE) || "null");
+    return last !== null && last.code === text && Date.now() - last.at < SAME_CODE_PAUSE_MS;
+  }
 
   function setUp() {
     var section = document.getElementById("scanner");
@@ -46,7 +56,8 @@
         context.drawImage(video, 0, 0, canvas.width, canvas.height);
         var pixels = context.getImageData(0, 0, canvas.width, canvas.height);
         var found = window.jsQR(pixels.data, pixels.width, pixels.height, { inversionAttempts: "dontInvert" });
-        if (found && found.data) {
+        if (found && found.data && !seenJustNow(found.data)) {
+          window.sessionStorage.setItem(LAST_CODE, JSON.stringify({ code: found.data, at: Date.now() }));
           status.textContent = section.dataset.found + " " + found.data;
           code.value = found.data;
           stopCamera();
