@@ -136,6 +136,12 @@ class RegistrationAdmin(admin.ModelAdmin):
         if (event := self.one_event(request, queryset)) is None:
             return None
         admitted = queryset.filter(status=Registration.Status.ACTIVE)
+        if skipped := queryset.count() - admitted.count():
+            # Said on the next page the organiser opens: the PDF is the answer to this request.
+            self.message_user(request, ngettext(
+                "%(count)d selected registration is not admitted (cancelled, awaiting approval or confirmation): no badge.",
+                "%(count)d selected registrations are not admitted (cancelled, awaiting approval or confirmation): no "
+                "badge.", skipped) % {"count": skipped}, messages.WARNING)
         return pdf_response(documents.badges_pdf(admitted), exports.file_name(event, status="badges", extension="pdf"))
 
     def one_event(self, request, queryset):

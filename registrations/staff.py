@@ -155,9 +155,8 @@ def sign_in_sheet(request, event, session_slug):
 SEARCH_LIMIT = 25
 LIVE_BOOKINGS = Prefetch(
     "bookings",
-    queryset=Booking.objects.exclude(status=Booking.Status.CANCELLED).select_related("session").order_by(
-        "session__starts_at"
-    ),
+    queryset=Booking.objects.exclude(status=Booking.Status.CANCELLED).with_waitlist_position().select_related(
+        "session").order_by("session__starts_at"),
 )
 
 
@@ -201,9 +200,10 @@ def checkin(request, event):
             .order_by("last_name", "first_name")[:SEARCH_LIMIT]
         )
         for registration in found:
-            registration.seat_here = session and next(
-                (booking for booking in registration.bookings.all()
-                 if booking.session_id == session.pk and booking.status == Booking.Status.CONFIRMED), None)
+            here = session and next((booking for booking in registration.bookings.all()
+                                     if booking.session_id == session.pk), None)
+            registration.seat_here = here if here and here.status == Booking.Status.CONFIRMED else None
+            registration.place_here = here if here and here.status == Booking.Status.WAITLISTED else None
     context = {"event": event, "query": query, "found": found, "session": session,
                "sessions_to_check": event.sessions.registrable().order_by("starts_at", "title"),
                **stats.arrivals(event, session)}

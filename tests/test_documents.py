@@ -231,3 +231,13 @@ def test_the_certificate_link_placeholder_is_filled_for_people_checked_in_only(s
         f"/registration/{people[8].token}/certificate.pdf")
     assert mailings.values_for(people[9])["certificate_link"] == ""
     mailings.check("Your certificate: {certificate_link}")  # a placeholder organisers may use
+
+
+def test_badges_as_an_admin_action_say_who_got_none(staff, seeded, people):
+    pending = Registration.objects.get(email="pending@example.org")
+    response = staff.post("/admin/registrations/registration/", {
+        "action": "print_badges", "_selected_action": [people[0].pk, pending.pk]})
+    assert response["Content-Type"] == "application/pdf"
+    assert codes_in(read(response.content)) == [people[0].checkin_code]
+    listing = staff.get("/admin/registrations/registration/").content.decode()
+    assert "1 selected registration is not admitted" in listing

@@ -390,6 +390,11 @@ def test_undo_in_a_session_keeps_an_arrival_made_at_the_door(seeded, crowd):
     assert Registration.objects.get(pk=crowd["ana"].pk).checked_in_at is not None
 
 
+def test_the_session_desk_shows_someone_waiting_with_their_position(staff_client, seeded, crowd):
+    page = staff_client.get(f"/{seeded.slug}/staff/checkin/?session=energy-meeting&q=Berg").content.decode()
+    assert "No seat in this session: waitlist, position 1" in page and "Check in<span" not in page
+
+
 def test_someone_without_a_seat_in_the_session_is_not_checked_in_there(staff_client, seeded, crowd):
     response = staff_client.post(f"/{seeded.slug}/staff/checkin/{crowd['ben'].pk}/", {"session": "energy-meeting"},
                                  follow=True)
