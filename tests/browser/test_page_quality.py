@@ -3,10 +3,8 @@ violation of WCAG 2.1 A and AA, usable with the keyboard alone, and no horizonta
 360 px wide phone.
 
 axe-core and the Nu checker (vnu-jar) come from npm (package.json; `make install-dev`)."""
-import json
 import os
 import re
-import subprocess
 import urllib.error
 import urllib.request
 
@@ -17,12 +15,9 @@ from django.utils import translation
 
 from registrations import services
 from registrations.models import Registration
+from tests.browser.checks import AXE, VNU, axe_problems, html_problems, keep_html
 from tests.factories import details_for
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-AXE = os.path.join(ROOT, "node_modules", "axe-core", "axe.min.js")
-VNU = os.path.join(ROOT, "node_modules", "vnu-jar", "build", "dist", "vnu.jar")
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -114,27 +109,14 @@ def test_every_public_page_is_valid_accessible_and_fits_a_phone(browser, live_se
         html = open_page(page, live_server, target, language)
         if f'<html lang="{language}"' not in html:
             problems.append(f"{name}: not in {language} (<html lang> says otherwise)")
-        sources[name] = tmp_path / (re.sub(r"\W+", "-", name) + ".html")
-        sources[name].write_text(html, encoding="utf-8")
-        page.add_script_tag(path=AXE)
-        result = page.evaluate(
-            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
-        )
-        for violation in result["violations"]:
-            targets = [node["target"] for node in violation["nodes"]][:3]
-            problems.append(f"{name}: axe {violation['id']} ({violation['impact']}): {violation['help']} {targets}")
+        keep_html(sources, tmp_path, name, html)
+        problems += axe_problems(page, name)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         if overflow > 0:
             problems.append(f"{name}: {overflow} px wider than a 360 px screen")
     context.close()
 
-    checked = subprocess.run(["java", "-jar", VNU, "--format", "json", "--stdout", *map(str, sources.values())],
-                             capture_output=True, text=True)
-    by_file = {str(path): name for name, path in sources.items()}
-    for message in json.loads(checked.stdout)["messages"]:
-        if message["type"] == "error":
-            name = by_file.get(message.get("url", "").removeprefix("file:"), message.get("url"))
-            problems.append(f"{name}: HTML line {message.get('lastLine')}: {message['message']}")
+    problems += html_problems(sources)
     assert problems == [], "\n".join(problems)
 
 
@@ -198,7 +180,7 @@ def test_error_pages_come_in_the_sites_look(live_server, seeded):
     assert raised.value.code == 404 and "Page not found" in html and "bootstrap.min.css" in html
 
 
-def test_staff_pages_are_accessible_and_fit_a_phone(browser, live_server, seeded):
+def test_staff_pages_are_valid_accessible_and_fit_a_phone(browser, live_server, seeded, tmp_path):
     from tests.factories import staff_user
 
     client = Client()
@@ -209,16 +191,16 @@ def test_staff_pages_are_accessible_and_fit_a_phone(browser, live_server, seeded
     context = browser.new_context(viewport={"width": 360, "height": 740}, bypass_csp=True)
     context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
     page = context.new_page()
-    problems = []
+    problems, sources = [], {}
     for path in ("staff/", f"staff/checkin/?q={registration.checkin_code}",
                  f"staff/checkin/?session=energy-meeting&q={registration.checkin_code}",
                  "staff/sessions/energy-meeting/", "staff/sessions/energy-meeting/sign-in/"):
-        page.goto(f"{live_server.url}/{seeded.slug}/{path}")
-        page.add_script_tag(path=AXE)
-        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
-        problems += [f"{path}: {violation['id']}: {violation['help']}" for violation in result["violations"]]
+        response = page.goto(f"{live_server.url}/{seeded.slug}/{path}")
+        keep_html(sources, tmp_path, path, response.text())
+        problems += axe_problems(page, path)
         # The sign-in sheet is made for A4 paper, not for phones.
         if "sign-in" not in path and page.evaluate("document.documentElement.scrollWidth - window.innerWidth") > 0:
             problems.append(f"{path}: wider than 360 px")
     context.close()
+    problems += html_problems(sources)
     assert problems == [], "\n".join(problems)

@@ -6,9 +6,7 @@ its value, on the screen and in print. At 1280 x 800, in English, Spanish and Ba
 admin's change lists with counts fit without scrolling sideways (the page, and the box the admin
 scrolls the list in) and their count columns are in view, with long names and organisations in
 them."""
-import json
 import re
-import subprocess
 
 import pytest
 from django.contrib.auth.models import User
@@ -17,7 +15,7 @@ from django.test import Client
 from agenda.models import Session
 from registrations import services
 from registrations.models import Booking, Mailing, OutgoingEmail, Registration
-from tests.browser.test_page_quality import AXE, VNU, WCAG_TAGS
+from tests.browser.checks import axe_problems, html_problems, keep_html
 from tests.factories import details_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -123,13 +121,6 @@ CHART_ROWS = """() => [...document.querySelectorAll('section.chart tbody tr')].m
 })"""
 
 
-def axe_problems(page, name):
-    page.add_script_tag(path=AXE)
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
-    return [f"{name}: axe {violation['id']} ({violation['impact']}): {violation['help']} "
-            f"{[node['target'] for node in violation['nodes']][:3]}" for violation in result["violations"]]
-
-
 def chart_problems(page):
     """Every bar of the page's charts with its label and value in view, on the screen and in print."""
     problems = []
@@ -157,8 +148,7 @@ def test_the_staff_page_and_the_sign_in_sheet_on_a_phone(browser, live_server, c
     for name, path in (("staff page", "staff/"), ("sign-in sheet", "staff/sessions/energy-meeting/sign-in/")):
         response = page.goto(f"{live_server.url}/{crowd.slug}/{path}")
         assert response.ok, f"{path}: {response.status}"
-        sources[name] = tmp_path / (re.sub(r"\W+", "-", name) + ".html")
-        sources[name].write_text(response.text(), encoding="utf-8")
+        keep_html(sources, tmp_path, name, response.text())
         if name == "staff page":
             problems += chart_problems(page)
             if page.evaluate("document.documentElement.scrollWidth") > PHONE["width"]:
@@ -166,13 +156,7 @@ def test_the_staff_page_and_the_sign_in_sheet_on_a_phone(browser, live_server, c
         problems += axe_problems(page, name)
     context.close()
 
-    checked = subprocess.run(["java", "-jar", VNU, "--format", "json", "--stdout", *map(str, sources.values())],
-                             capture_output=True, text=True)
-    by_file = {str(path): name for name, path in sources.items()}
-    for message in json.loads(checked.stdout)["messages"]:
-        if message["type"] == "error":
-            name = by_file.get(message.get("url", "").removeprefix("file:"), message.get("url"))
-            problems.append(f"{name}: HTML line {message.get('lastLine')}: {message['message']}")
+    problems += html_problems(sources)
     assert problems == [], "\n".join(problems)
 
 
