@@ -19,6 +19,7 @@ from django_countries import countries
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from agenda.models import Partnership, Platform
 from registrations import regions
 from registrations.models import Answer, Booking, Registration
 from registrations.questions import answer_in_words
@@ -115,6 +116,12 @@ def _chunks(event, registrations, sessions, questions):
     languages = dict(settings.LANGUAGES)
     yes_no = {True: str(_("Yes")), False: str(_("No"))}
     positions = waitlist_positions(event)
+    # Names in the active language, read through the models (modeltranslation does not rewrite
+    # lookups made from a through table or across relations in values_list: those give the
+    # original column, whatever the language).
+    platform_names = {platform.pk: platform.name for platform in Platform.objects.all()}
+    partnership_names = {partnership.pk: partnership.name for partnership in Partnership.objects.all()}
+    session_titles = {session.pk: session.title for session in event.sessions.all()}
     last_id = 0
     while True:
         chunk = list(registrations.filter(id__gt=last_id).order_by("id").values_list(*FIELDS)[:CHUNK])
@@ -124,23 +131,24 @@ def _chunks(event, registrations, sessions, questions):
         # fetches for registrations outside the selection is simply not looked up.
         in_chunk = {"registration_id__gte": chunk[0][0], "registration_id__lte": chunk[-1][0]}
         platforms = grouped(
+            (registration_id, platform_names[platform_id]) for registration_id, platform_id in
             Registration.platforms.through.objects.filter(**in_chunk)
-            .order_by("platform__position", "platform__name")
-            .values_list("registration_id", "platform__name")
+            .order_by("platform__position", "platform_id").values_list("registration_id", "platform_id")
         )
         partnerships = grouped(
+            (registration_id, partnership_names[partnership_id]) for registration_id, partnership_id in
             Registration.partnerships.through.objects.filter(**in_chunk)
-            .order_by("partnership__platform__position", "partnership__name")
-            .values_list("registration_id", "partnership__name")
+            .order_by("partnership__platform__position", "partnership_id")
+            .values_list("registration_id", "partnership_id")
         )
         places, summaries = {}, {}
-        for booking_id, registration_id, session_id, title, status in (
-            Booking.objects.filter(**in_chunk).order_by("session__starts_at", "session__title")
-            .values_list("id", "registration_id", "session_id", "session__title", "status")
+        for booking_id, registration_id, session_id, status in (
+            Booking.objects.filter(**in_chunk).order_by("session__starts_at", "session_id")
+            .values_list("id", "registration_id", "session_id", "status")
         ):
             position = positions.get(booking_id)
             places[registration_id, session_id] = f"waitlist {position}" if position else status
-            summaries.setdefault(registration_id, []).append(f"{title} ({status})")
+            summaries.setdefault(registration_id, []).append(f"{session_titles[session_id]} ({status})")
         answers = answers_by_registration(questions, in_chunk)
         block = []
         for (pk, last, first, email, organisation, country, region, other, stakeholder, created, checked_in, status,

@@ -48,3 +48,13 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def english_after_each_test():
+    """A request in another language leaves that language active in the test's thread (Django's
+    LocaleMiddleware activates it and never deactivates): the next test starts in English."""
+    from django.utils import translation
+
+    yield
+    translation.activate("en")

@@ -465,3 +465,11 @@ def test_the_desk_page_runs_the_same_queries_for_few_and_many_found(staff_client
     with CaptureQueriesContext(connection) as many:
         staff_client.get(f"/{seeded.slug}/staff/checkin/?session=energy-meeting&q=Many")
     assert len(few.captured_queries) == len(many.captured_queries)
+
+
+def test_the_exports_name_platforms_partnerships_and_sessions_in_the_staff_members_language(staff_client, seeded, crowd):
+    staff_client.cookies["django_language"] = "es"
+    rows = read_csv(staff_client.get(f"/{seeded.slug}/staff/attendees.csv"))
+    ana = next(row for row in rows if row[1] == "Arrieta")
+    assert ana[COLUMNS.index("platforms")] == "Energía"
+    assert ana[COLUMNS.index("sessions")].startswith("Reunión de la Plataforma de Energía (")
