@@ -2,11 +2,12 @@
 
 The lock rule (DESIGN.md, registrations/services.py), the same on every path here:
   1. the registrations of both people, FOR NO KEY UPDATE, in primary-key order: a person's
-     meetings change one at a time, and each meeting write locks both its people, so what
-     either has accepted cannot change under us;
-  2. then the sessions in which either waits for a seat, in primary-key order: a promotion
-     (which locks the session, not the person) cannot give them a seat over the meeting
-     being placed;
+     meetings and seats change one at a time (registrations' services lock the same row), and
+     each meeting write locks both its people, so what either has accepted cannot change under us;
+  2. no session is locked: sessions limit seats, not meetings. The one seat that can appear
+     without the person's lock is a promotion from a waitlist, and a waitlist place does not
+     keep anyone busy; whether it commits just before our read (we see the seat) or after (as
+     if promoted after the accept), the outcome is one a serial order gives;
   3. then meeting slots, in primary-key order; their tables are counted under the slot's lock.
 The partial unique index on (slot, table) of accepted meetings is the last word.
 
@@ -196,12 +197,8 @@ def _accept(meeting, now, lock_every_candidate):
 
 def busy_times(registrations, exclude_meeting=None):
     """[(starts_at, ends_at)] when any of the (locked) registrations has a seat, held or
-    confirmed, or an accepted meeting. Sessions where one of them waits are locked first (rule
-    2): a promotion cannot seat them there until we are done."""
+    confirmed, or an accepted meeting (a waitlist place keeps nobody busy)."""
     ids = [registration.pk for registration in registrations]
-    waiting_in = Booking.objects.filter(registration__in=ids, status=Booking.Status.WAITLISTED).values_list(
-        "session_id", flat=True)
-    registration_services.lock_sessions(waiting_in)
     seats = Booking.objects.filter(registration__in=ids, status__in=Booking.TAKING_A_SEAT).values_list(
         "session__starts_at", "session__ends_at")
     meetings = Meeting.objects.filter(
