@@ -1,7 +1,7 @@
 """Networking's forms: the profile, the directory's search, a meeting request. They validate;
 services.py writes."""
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
+from crispy_forms.layout import Layout, Submit
 from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -44,7 +44,8 @@ class ProfileForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_action = action
         self.helper.attrs = {"novalidate": ""}
-        self.helper.add_input(Submit("submit", _("Save my profile")))
+        # A layout of its own: without one, crispy copies the form's attributes onto radio groups.
+        self.helper.layout = Layout(*self.fields, Submit("submit", _("Save my profile")))
 
 
 class MeetingRequestForm(forms.Form):
@@ -59,7 +60,7 @@ class MeetingRequestForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_action = action
         self.helper.attrs = {"novalidate": ""}
-        self.helper.add_input(Submit("submit", _("Ask for a meeting")))
+        self.helper.layout = Layout(*self.fields, Submit("submit", _("Ask for a meeting")))
 
 
 class DirectoryForm(forms.Form):
@@ -89,7 +90,7 @@ class DirectoryForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.disable_csrf = True
-        self.helper.add_input(Submit("search", _("Search"), css_class="btn-primary"))
+        self.helper.layout = Layout(*self.fields, Submit("search", _("Search")))
 
     def filters(self):
         """The valid filters, by field name; invalid ones are left out (their errors show)."""
