@@ -22,13 +22,13 @@ MAX_WORDS = 5
 
 
 def listed_profiles(event, viewer):
-    """Profiles the viewer may see in the directory, with what the page shows, in one query
-    each for the rows, their platforms and their partnerships."""
+    """Profiles the viewer may see in the directory, with what the list shows, in one query
+    each for the rows and their platforms."""
     return (
         Profile.objects.listed_to_participants(event)
         .exclude(registration=viewer)
         .select_related("registration")
-        .prefetch_related("registration__platforms", "registration__partnerships")
+        .prefetch_related("registration__platforms")
         .order_by("registration__last_name", "registration__first_name", "pk")
     )
 

@@ -6,6 +6,7 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from agenda.cache import cached_until_agenda_changes
 from agenda.models import Partnership, Platform
 from networking.models import Profile
 from registrations import regions
@@ -78,24 +79,37 @@ class DirectoryForm(forms.Form):
     def __init__(self, data, *, countries, region_codes):
         super().__init__(data)
         everything = [("", _("Any"))]
-        self.fields["platform"].choices = everything + [(platform.slug, platform.name) for platform in Platform.objects.all()]
-        self.fields["partnership"].choices = everything + [
-            (str(partnership.pk), partnership.name) for partnership in Partnership.objects.select_related("platform")]
+        platforms, partnerships = programme_choices()
+        self.fields["platform"].choices = everything + platforms
+        self.fields["partnership"].choices = everything + partnerships
         self.fields["country"].choices = everything + sorted(
             ((country.code, country.name) for country in countries), key=lambda choice: choice[1])
         self.fields["region"].choices = everything + sorted(
             ((code, region_name(code)) for code in region_codes), key=lambda choice: choice[1])
         self.fields["stakeholder_type"].choices = everything + Registration.StakeholderType.choices
         guard_text_fields(self)
-        self.helper = FormHelper()
-        self.helper.form_method = "get"
-        self.helper.disable_csrf = True
-        self.helper.layout = Layout(*self.fields, Submit("search", _("Search")))
+        # Rendered by a plain template (networking/_search_form.html), not crispy: the directory
+        # is the busiest page of networking, and crispy's templates cost more than the rest of it.
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = "form-control" if name == "q" else "form-select"
 
     def filters(self):
         """The valid filters, by field name; invalid ones are left out (their errors show)."""
         self.is_valid()
+        for name in self.errors:
+            if name in self.fields:  # the message under the field is read with it
+                described_by = [f"id_{name}_error", *([f"id_{name}_helptext"] if self.fields[name].help_text else [])]
+                self.fields[name].widget.attrs["aria-describedby"] = " ".join(described_by)
         return {name: value for name, value in getattr(self, "cleaned_data", {}).items() if value}
+
+
+def programme_choices():
+    """(platforms, partnerships) as choices, cached like the agenda (in each language, renewed
+    when organisers change them)."""
+    return cached_until_agenda_changes("networking:programme-choices", lambda: (
+        [(platform.slug, platform.name) for platform in Platform.objects.all()],
+        [(str(partnership.pk), partnership.name) for partnership in Partnership.objects.all()],
+    ))
 
 
 def region_name(code):

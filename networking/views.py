@@ -1,11 +1,14 @@
 """Networking pages under the private link (the participant's key), and the public list.
 Thin: check access, call the form and services.py, render."""
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -66,19 +69,35 @@ def people(request, event, token):
     registration = active_registration(event, token)
     mine = own_profile(registration)
     listed = directory.listed_profiles(event, registration)
-    registrations_listed = listed.order_by().values("registration__country", "registration__region")
-    countries = {row["registration__country"] for row in registrations_listed.distinct()}
-    form = DirectoryForm(request.GET or None, countries=countries_named(countries),
-                         region_codes={row["registration__region"] for row in registrations_listed.distinct()} - {""})
+    places = set(listed.order_by().values_list("registration__country", "registration__region").distinct())
+    form = DirectoryForm(request.GET or None, countries=countries_named({country for country, _region in places}),
+                         region_codes={region for _country, region in places} - {""})
     filters = form.filters() if request.GET else {}
     page = Paginator(directory.search(listed, filters), PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "event": event, "registration": registration, "profile": mine, "form": form, "page": page,
-        "suggestions": [] if filters else directory.suggestions(event, registration, mine),
+        "suggestions_html": "" if filters else suggestions_html(request, event, registration, mine),
         "filtered": bool(filters),
         "query": query_without_page(request),
     }
     return render(request, "networking/people.html", context)
+
+
+# Suggestions are the costliest part of the directory, the busiest networking page; suggestions
+# a minute old are as good as fresh ones. The key changes with the viewer's profile and language.
+SUGGESTIONS_FOR = 60
+
+
+def suggestions_html(request, event, registration, mine):
+    edited = int(mine.updated_at.timestamp()) if mine.pk else 0
+    key = f"networking:suggestions:{registration.pk}:{translation.get_language()}:{edited}"
+    html = cache.get(key)
+    if html is None:
+        context = {"event": event, "registration": registration, "profile": mine,
+                   "suggestions": directory.suggestions(event, registration, mine)}
+        html = render_to_string("networking/_suggestions.html", context, request=request)
+        cache.set(key, html, SUGGESTIONS_FOR)
+    return html
 
 
 def countries_named(codes):
@@ -98,7 +117,7 @@ def query_without_page(request):
 def person(request, event, token, profile_id):
     registration = active_registration(event, token)
     shown = get_object_or_404(
-        directory.listed_profiles(event, registration).prefetch_related("registration__platforms"), pk=profile_id)
+        directory.listed_profiles(event, registration).prefetch_related("registration__partnerships"), pk=profile_id)
     mine = own_profile(registration)
     action = reverse("networking:person", args=[event.slug, token, shown.pk])
     form = MeetingRequestForm(request.POST or None, action=action)
