@@ -104,6 +104,7 @@ class SignupOptIn:
             help_text=gettext_lazy("Other participants can find you and ask you for a one-to-one meeting; your "
                                    "email address is never shown. You can change this on your private page."),
             choices=Profile.Visibility.choices, initial=Profile.Visibility.HIDDEN, widget=forms.RadioSelect,
+            required=False,  # not answered (a form without the question, a script): hidden
         )}
 
     def saved(self, registration, cleaned_data):

@@ -48,3 +48,14 @@ def slot(event, start, end, tables=10, room=None):
 
 def requested(requester, invitee, message="Shall we meet?"):
     return Meeting.objects.create(requester=requester, invitee=invitee, message=message)
+
+
+def accepted_meeting_with(registration):
+    """An accepted meeting between the registration and a new participant, for email tests."""
+    event = registration.event
+    other = RegistrationFactory(event=event, first_name="Ben", last_name="Brun", organisation="Lyon Agro",
+                                email=f"ben{next(_sequence)}@example.org")
+    mine, theirs = (Profile.objects.get_or_create(registration=each, defaults={"visibility": "participants"})[0]
+                    for each in (registration, other))
+    place = slot(event, at(10, day=event.start_date), at(10, 20, day=event.start_date))
+    return Meeting.objects.create(requester=theirs, invitee=mine, message="Kaixo", status="accepted", slot=place, table=1)
