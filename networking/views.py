@@ -38,6 +38,15 @@ def networking_view(view):
     return wrapper
 
 
+BIGGEST_ID = 2**63 - 1  # PostgreSQL's bigint: a longer number in the URL is no row, not an error
+
+
+def row_id(value):
+    if value > BIGGEST_ID:
+        raise Http404("No such row.")
+    return value
+
+
 def own_profile(registration):
     """The participant's profile, without making one: a hidden profile is what having none means."""
     return Profile.objects.filter(registration=registration).first() or Profile(registration=registration)
@@ -117,7 +126,8 @@ def query_without_page(request):
 def person(request, event, token, profile_id):
     registration = active_registration(event, token)
     shown = get_object_or_404(
-        directory.listed_profiles(event, registration).prefetch_related("registration__partnerships"), pk=profile_id)
+        directory.listed_profiles(event, registration).prefetch_related("registration__partnerships"),
+        pk=row_id(profile_id))
     mine = own_profile(registration)
     action = reverse("networking:person", args=[event.slug, token, shown.pk])
     form = MeetingRequestForm(request.POST or None, action=action)
@@ -180,7 +190,7 @@ def answer(request, event, token, meeting_id, action):
         raise Http404("No such answer.")
     mine = Q(requester__registration=registration) | Q(invitee__registration=registration)
     meeting = get_object_or_404(Meeting.objects.filter(mine).select_related(
-        "requester__registration", "invitee__registration"), pk=meeting_id)
+        "requester__registration", "invitee__registration"), pk=row_id(meeting_id))
     is_invitee = meeting.invitee.registration_id == registration.pk
     try:
         if action == "accept" and is_invitee:

@@ -95,6 +95,12 @@ def test_networking_pages_are_404_without_matchmaking(event, client):
     assert "Networking" not in page(client, viewer.registration.get_absolute_url())
 
 
+def test_ids_too_long_for_the_database_are_404s_not_500s(event, client):
+    viewer = person(event)
+    assert client.get(url("person", viewer, 10**20)).status_code == 404
+    assert client.post(url("answer", viewer, 10**20, "accept")).status_code == 404
+
+
 def test_a_token_opens_only_its_own_event(event, client):
     viewer = person(event)
     elsewhere = networking_event()
@@ -417,6 +423,10 @@ def test_the_admin_refuses_fewer_tables_than_are_in_use(event):
     assert response.status_code == 200 and "Table 2 has a meeting in this slot" in response.content.decode()
     only.refresh_from_db()
     assert only.tables == 3
+    for model in ("meetingslot", "meeting", "profile"):
+        assert admin.get(reverse(f"admin:networking_{model}_changelist")).status_code == 200
+    assert admin.get(reverse("admin:networking_meetingslot_add")).status_code == 200
+    assert admin.get(reverse("admin:networking_meeting_change", args=[Meeting.objects.first().pk])).status_code == 200
 
 
 def test_load_s3days_adds_the_meeting_slots_once(db):
