@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from networking.models import Meeting, Profile
 from registrations import extensions
+from registrations.models import OutgoingEmail
 
 MEETING_KINDS = {"meeting_requested", "meeting_accepted", "meeting_declined", "meeting_cancelled"}
 
@@ -115,11 +116,57 @@ class SignupOptIn:
             services.set_visibility(registration, visibility)
 
 
+def registration_closed(registration):
+    """Someone who leaves the event meets nobody: their requests and meetings are cancelled and
+    the other people told. Their registration is locked, and every meeting write locks both its
+    people, so nothing else can change these meetings meanwhile (networking/services.py)."""
+    from registrations import outbox  # services-level module: not at app loading
+
+    for meeting in meetings_of(registration):
+        meeting.status = Meeting.Status.CANCELLED
+        meeting.save(update_fields=["status", "updated_at"])
+        outbox.queue(other_person(meeting, registration), OutgoingEmail.Kind.MEETING_CANCELLED, meeting=meeting.pk)
+
+
+def anonymise(registrations):
+    """What people wrote in their own words may say who they are: profiles and messages go;
+    meetings stay counted."""
+    Profile.objects.filter(registration__in=registrations).update(
+        about="", expertise="", offers="", looking_for="", visibility=Profile.Visibility.HIDDEN)
+    mine = Q(requester__registration__in=registrations) | Q(invitee__registration__in=registrations)
+    Meeting.objects.filter(mine).update(message="")
+
+
+def personal_data(registration):
+    """The person's profile and meetings, for the export of everything held about them."""
+    profile = Profile.objects.filter(registration=registration).first()
+    if profile is None:
+        return {}
+    meetings = (Meeting.objects.filter(Q(requester=profile) | Q(invitee=profile))
+                .select_related("requester__registration", "invitee__registration", "slot__room"))
+    return {
+        "networking_profile": {
+            "visibility": profile.visibility, "about": profile.about, "expertise": profile.expertise,
+            "offers": profile.offers, "looking_for": profile.looking_for, "accepts_requests": profile.accepts_requests,
+        },
+        "meetings": [
+            {"with": other_person(meeting, registration).full_name,
+             "asked_by_me": meeting.requester_id == profile.pk, "message": meeting.message, "status": meeting.status,
+             "starts_at": meeting.slot and meeting.slot.starts_at.isoformat(), "table": meeting.table,
+             "asked_at": meeting.created_at.isoformat()}
+            for meeting in meetings
+        ],
+    }
+
+
 def register():
     """Adds networking's providers, once however often the app is made ready."""
     for providers, provider in [(extensions.private_page_sections, private_page_section),
                                 (extensions.calendar_events, calendar_events),
-                                (extensions.email_context, email_context)]:
+                                (extensions.email_context, email_context),
+                                (extensions.registration_closed, registration_closed),
+                                (extensions.anonymised, anonymise),
+                                (extensions.personal_data, personal_data)]:
         if provider not in providers:
             providers.append(provider)
     if not any(isinstance(part, SignupOptIn) for part in extensions.signup_fields):

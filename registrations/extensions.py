@@ -14,6 +14,13 @@ private_page_sections = []
 calendar_events = []
 # (outbox row) -> {}: more template context for the emails of the provider's own kinds.
 email_context = []
+# (registration) -> None: called when a registration ends (cancelled, rejected, expired), inside
+# its transaction with the registration locked, for what other apps hold for it (meetings).
+registration_closed = []
+# (registrations) -> None: inside privacy.anonymise, to remove what other apps hold that says
+# who they were; (registration) -> {}: more of privacy.personal_data's export of one person.
+anonymised = []
+personal_data = []
 # Sign-up form parts: objects with fields(event) -> {name: form field}, and
 # saved(registration, cleaned_data) called once a new registration is saved.
 signup_fields = []
@@ -32,6 +39,23 @@ def email_context_for(email):
     for provider in email_context:
         context.update(provider(email))
     return context
+
+
+def closed(registration):
+    for provider in registration_closed:
+        provider(registration)
+
+
+def anonymise(registrations):
+    for provider in anonymised:
+        provider(registrations)
+
+
+def personal_data_of(registration):
+    data = {}
+    for provider in personal_data:
+        data.update(provider(registration))
+    return data
 
 
 def signup_fields_for(event):

@@ -298,6 +298,38 @@ def test_no_free_table_refuses_with_a_message_and_the_request_stays_open(event, 
     assert "No meeting slot has a free table" in response.content.decode()
 
 
+def test_leaving_the_event_cancels_ones_meetings_and_tells_the_others(event):
+    from registrations import services as registration_services
+
+    ane, ben, carla, dani = (person(event, first_name=name) for name in ["Ane", "Ben", "Carla", "Dani"])
+    only = slot(event, at(10), at(10, 20), tables=1)
+    meeting = services.accept(services.request_meeting(ane, ben, ""))
+    request = services.request_meeting(carla, ane, "")
+    registration_services.cancel(ane.registration)
+    assert set(Meeting.objects.values_list("status", flat=True)) == {"cancelled"} and meeting and request
+    told = OutgoingEmail.objects.filter(kind="meeting_cancelled")
+    assert {email.registration_id for email in told} == {ben.registration_id, carla.registration_id}
+    assert "Ane" in build_message(told.get(registration=ben.registration)).body
+    assert services.accept(services.request_meeting(carla, dani, "")).slot == only  # the table is free again
+
+
+def test_the_personal_data_export_holds_the_profile_and_meetings_and_anonymising_removes_their_words(event):
+    from registrations import privacy
+
+    ane = person(event, first_name="Ane", profile={"about": "I run the Gernika dairy", "offers": "cheese"})
+    ben = person(event, first_name="Ben")
+    slot(event, at(10), at(10, 20))
+    services.accept(services.request_meeting(ben, ane, "Loved your Gernika cheese"))
+    [exported] = privacy.personal_data(ane.registration.email)["registrations"]
+    assert exported["networking_profile"]["about"] == "I run the Gernika dairy"
+    [meeting] = exported["meetings"]
+    assert meeting["with"] == ben.registration.full_name and meeting["table"] == 1 and not meeting["asked_by_me"]
+    privacy.anonymise(event)
+    ane.refresh_from_db()
+    assert (ane.about, ane.offers, ane.visibility) == ("", "", "hidden")
+    assert Meeting.objects.get().message == "" and Meeting.objects.get().status == "accepted"
+
+
 def test_a_cancelled_meeting_frees_its_table(event):
     ane, ben, carla, dani = (person(event) for _ in range(4))
     only = slot(event, at(10), at(10, 20), tables=1)
