@@ -13,7 +13,8 @@ around the sessions, and --accepts meeting requests between distinct pairs.
 
 1. gunicorn serves the private directory page (with suggestions), the same page searched and
    filtered, and the public list; --concurrency clients send --requests of each. Prints p50 and
-   p99 latency (target: p99 under 300 ms) and non-200 answers.
+   p99 latency (target: p99 under 300 ms) and non-200 answers, beside the same for an empty
+   Django view (the ceiling the machine allows at that moment).
 2. --threads threads accept every request at once (networking.services.accept, each with its
    own connection). Prints accepts per second, accepted and refused (no free table when both
    are free), errors, PostgreSQL deadlocks, and the conflicts, which must be 0: two meetings at
@@ -197,7 +198,7 @@ def main():
     parser.add_argument("--workers", type=int, default=2 * os.cpu_count() + 1)
     args = parser.parse_args()
 
-    env = environment(DATABASE, PORT, REDIS_URL=REDIS, CELERY_BROKER_URL=REDIS)
+    env = environment(DATABASE, PORT, REDIS_URL=REDIS, CELERY_BROKER_URL=REDIS, BENCH_CEILING_VIEW="1")
     fresh_database(env)
     started = time.perf_counter()
     tokens = json.loads(manage("shell", "-c", SETUP.format(people=args.people, pairs=args.accepts), env=env))["tokens"]
@@ -207,6 +208,8 @@ def main():
     failed = False
     rng = random.Random(3)
     pages = {
+        # The least a Django view can do, on the same server and machine: what the load allows.
+        "ceiling (empty view)": ["/bench/ceiling"] * args.requests,
         "directory + suggestions": [f"/{EVENT}/registration/{rng.choice(tokens)}/people/" for _ in range(args.requests)],
         "directory searched": [f"/{EVENT}/registration/{rng.choice(tokens)}/people/?platform=energy&country=ES&q=biogas"
                                f"&page={rng.randint(1, 3)}" for _ in range(args.requests)],
