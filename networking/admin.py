@@ -53,6 +53,9 @@ class ProfileAdmin(admin.ModelAdmin):
     search_fields = ["registration__last_name", "registration__organisation"]
     readonly_fields = ["registration"]
 
+    def has_add_permission(self, request):
+        return False  # a participant's own page makes their profile
+
 
 @admin.register(Meeting)
 class MeetingAdmin(admin.ModelAdmin):

@@ -127,6 +127,3 @@ class Meeting(models.Model):
 
     def __str__(self):
         return f"{self.requester} - {self.invitee} ({self.status})"
-
-    def other_than(self, profile):
-        return self.invitee if profile.pk == self.requester_id else self.requester

@@ -175,9 +175,12 @@ def _accept(meeting, now, lock_every_candidate):
                                "stays open: ask the organisers, or try again later."))
     if lock_every_candidate:
         locked = {slot.pk: slot for slot in lock_slots(slot.pk for slot in looks_free)}
-        candidates = [locked[slot.pk] for slot in looks_free]  # in time order again
+        candidates = [locked[slot.pk] for slot in looks_free if slot.pk in locked]  # in time order again
     else:
         candidates = lock_slots([looks_free[0].pk])
+    # Read again under the lock: an organiser may have moved or deleted a slot since.
+    candidates = [slot for slot in candidates if slot.starts_at > now
+                  and not any(slot.overlaps(starts_at, ends_at) for starts_at, ends_at in busy)]
     taken = taken_tables(slot.pk for slot in candidates)
     for slot in candidates:
         free = [table for table in range(1, slot.tables + 1) if table not in taken.get(slot.pk, set())]

@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django_countries.fields import Country
 
 from agenda.decorators import event_view
 from networking import directory, services
@@ -110,8 +111,6 @@ def suggestions_html(request, event, registration, mine):
 
 
 def countries_named(codes):
-    from django_countries.fields import Country
-
     return [Country(code) for code in codes if code]
 
 
