@@ -10,8 +10,9 @@ def session_uid(session):
     return f"session-{session.pk}@{urlsplit(settings.SITE_URL).hostname or 's3days'}"
 
 
-def build_calendar(event, sessions, name):
-    """An .ics file (bytes) of `sessions`, in the event's time zone with its VTIMEZONE."""
+def build_calendar(event, sessions, name, other_events=()):
+    """An .ics file (bytes) of `sessions`, and of `other_events` (icalendar.Event entries other
+    apps make, such as a participant's meetings), in the event's time zone with its VTIMEZONE."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//s3days//S3 Platform Days//EN")
     calendar.add("version", "2.0")
@@ -20,6 +21,8 @@ def build_calendar(event, sessions, name):
     calendar.add("x-wr-timezone", event.time_zone)
     for session in sessions:
         calendar.add_component(build_vevent(event, session))
+    for entry in other_events:
+        calendar.add_component(entry)
     # The VTIMEZONE need only cover the event's own year, not every transition since 1970.
     calendar.add_missing_timezones(
         first_date=event.start_date.replace(month=1, day=1), last_date=event.end_date.replace(month=12, day=31)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from agenda.calendar import build_calendar
 from agenda.models import Session
 from registrations.models import Booking, OutgoingEmail
-from registrations import mailings
+from registrations import extensions, mailings
 from registrations.documents import qr_png, ticket_pdf
 from registrations.questions import answers_in_words
 
@@ -66,6 +66,7 @@ def email_context(email, preview=False):
         "confirm_email_url": settings.SITE_URL + reverse(
             "registrations:confirm_email", args=[event.slug, email.context["key"]]
         ) if email.kind == OutgoingEmail.Kind.CONFIRM_NEW_EMAIL else "",
+        **extensions.email_context_for(email),  # other apps' kinds (networking's meetings)
     }
 
 
@@ -157,8 +158,9 @@ def _build_message(email, preview=False):
     if email.kind in TICKET_KINDS:
         message.attach(f"{context['event'].slug}-ticket.pdf", ticket_pdf(registration), "application/pdf")
     confirmed = [booking.session for booking in context["bookings"] if booking.status == Booking.Status.CONFIRMED]
-    if confirmed:
-        ics = build_calendar(context["event"], confirmed, my_agenda_name(context["event"]))
+    others = extensions.calendar_events_for(registration)  # e.g. their meetings
+    if confirmed or others:
+        ics = build_calendar(context["event"], confirmed, my_agenda_name(context["event"]), others)
         message.attach("my-agenda.ics", ics, "text/calendar")
     if email.kind == OutgoingEmail.Kind.SESSION_CANCELLED:
         # The session with STATUS:CANCELLED and its higher SEQUENCE: opened, it takes the session

@@ -17,7 +17,7 @@ from django_countries import countries
 
 from agenda.cache import cached_until_agenda_changes
 from agenda.models import Partnership, Platform, Session
-from registrations import regions
+from registrations import extensions, regions
 from registrations.models import Booking, Registration
 from registrations.questions import QuestionFieldsMixin
 
@@ -284,6 +284,9 @@ class RegistrationForm(SessionChoiceMixin, RegionFieldsMixin, QuestionFieldsMixi
         self.event = event
         if self.with_sessions:
             self.add_sessions_field(event)
+        # Other apps' parts of the sign-up form (networking's opt-in): registrations/extensions.py.
+        self.extension_fields = extensions.signup_fields_for(event) if self.with_sessions else {}
+        self.fields.update(self.extension_fields)
         self.add_region_fields(registration)
         self.add_question_fields(event, registration)
         for field in self.fields.values():
@@ -329,7 +332,8 @@ class RegistrationForm(SessionChoiceMixin, RegionFieldsMixin, QuestionFieldsMixi
               if "sessions" in self.fields else []),
             Fieldset(_("Anything we should know"), "dietary_needs", "accessibility_needs"),
             *([Fieldset(_("A few more questions"), *self.question_field_names)] if self.questions else []),
-            Fieldset(_("Your data"), *(name for name in ("consent", "listed") if name in self.fields)),
+            Fieldset(_("Your data"), *(name for name in ("consent", "listed") if name in self.fields),
+                     *self.extension_fields),
         ]
 
     def _get_validation_exclusions(self):

@@ -234,6 +234,11 @@ class OutgoingEmail(models.Model):
         SESSION_CANCELLED = "session_cancelled", "Session cancelled"
         MAILING = "mailing", "Mailing"
         REMINDER = "reminder", "Reminder before the event"
+        # networking's: rendered with the context it adds through registrations/extensions.py.
+        MEETING_REQUESTED = "meeting_requested", "Meeting requested"
+        MEETING_ACCEPTED = "meeting_accepted", "Meeting accepted"
+        MEETING_DECLINED = "meeting_declined", "Meeting declined"
+        MEETING_CANCELLED = "meeting_cancelled", "Meeting cancelled"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

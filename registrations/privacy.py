@@ -3,6 +3,7 @@ and export everything held about one email address."""
 from django.db import transaction
 from django.utils import timezone
 
+from registrations import extensions
 from registrations.models import Answer, Invitation, Question, Registration, new_checkin_code, new_token
 from registrations.questions import answers_in_words
 
@@ -34,6 +35,7 @@ def anonymise(event):
     Answer.objects.filter(
         registration__in=registrations, question__kind__in=[Question.Kind.TEXT, Question.Kind.LONG_TEXT]
     ).delete()
+    extensions.anonymise(registrations)  # e.g. networking's profiles and meeting messages
     return len(registrations)
 
 
@@ -79,6 +81,7 @@ def personal_data(email):
                      "sent_at": message.sent_at and message.sent_at.isoformat()}
                     for message in registration.emails.all()
                 ],
+                **extensions.personal_data_of(registration),  # e.g. networking's profile and meetings
             }
             for registration in registrations
         ],

@@ -39,7 +39,7 @@ from django.utils.translation import ngettext
 from agenda.cache import agenda_changed
 from agenda.models import Event, Session
 from registrations import outbox
-from registrations import mailings, questions
+from registrations import extensions, mailings, questions
 from registrations.models import (
     Answer, Booking, Invitation, Mailing, OutgoingEmail, QuestionOption, Registration, new_token,
 )
@@ -527,6 +527,7 @@ def _close(registration, status):
         if session.pk in bookings:  # an organiser may have cancelled the session meanwhile
             _cancel_booking(bookings[session.pk], session)
     _set_status(registration, status)
+    extensions.closed(registration)  # e.g. networking calls off their meetings
     # An invitee who cancels may use their invitation again (an invitation-only event has no other way in).
     Invitation.objects.filter(registration=registration, status=Invitation.Status.REGISTERED).update(
         status=Invitation.Status.INVITED, registration=None)

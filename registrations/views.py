@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from agenda.cache import cached_until_agenda_changes
 from agenda.calendar import build_calendar
 from agenda.decorators import event_view
-from registrations import documents, ratelimit, services
+from registrations import documents, extensions, ratelimit, services
 from registrations.emails import my_agenda_name
 from registrations.forms import (
     ChangeSessionsForm, DetailsForm, InvitationForm, LinkRequestForm, RegistrationForm, bookable_sessions,
@@ -97,7 +97,7 @@ def register(request, event):
             data = form.cleaned_data
             browser = browser_cookie(request)
             try:
-                _registration, _created, places = services.register(
+                registration, created, places = services.register(
                     event,
                     details={**form.details(), "language": translation.get_language()},
                     platforms=data["platforms"],
@@ -110,6 +110,8 @@ def register(request, event):
             except services.OptionFull as full:
                 form.add_error(full.question.field_name, str(full))
             else:
+                if created:
+                    extensions.signed_up(registration, data)  # e.g. networking's opt-in
                 # The next page shows what was typed and the places services.register returned. A
                 # signed cookie carries them: the web process keeps no state and writes no row.
                 signup = {
@@ -194,6 +196,7 @@ def render_manage(request, event, registration, form, status=200):
         "answers": answers_in_words(registration),
         "form": form,
         "can_change": event.registration_state() == "open",
+        "extra_sections": extensions.sections_for(registration, request),  # e.g. networking's meetings
     }
     return render(request, "registrations/manage.html", context, status=status)
 
@@ -320,7 +323,7 @@ def my_agenda_ics(request, event, token):
     registration = active_registration(event, token)
     sessions = [booking.session for booking in registration.bookings.live().filter(status=Booking.Status.CONFIRMED)]
     with translation.override(registration.language):  # a calendar of theirs, in their language
-        calendar = build_calendar(event, sessions, my_agenda_name(event))
+        calendar = build_calendar(event, sessions, my_agenda_name(event), extensions.calendar_events_for(registration))
     response = HttpResponse(calendar, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="my-agenda.ics"'
     response["Cache-Control"] = "private, no-store"
@@ -403,6 +406,7 @@ def invitation(request, event, token):
             if not created:  # registered before: their private link goes to their address, not to this page
                 invitation.refresh_from_db()
                 return render(request, "registrations/invitation_used.html", {"event": event, "invitation": invitation})
+            extensions.signed_up(registration, data)
             messages.success(request, _("Thank you: you are registered. An email with the details is on its way."))
             return redirect(registration)
     context = {"event": event, "invitation": invitation, "form": form, "has_errors": bool(form.errors)}

@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_countries",
+    # Before agenda: networking's load_s3days extends agenda's (the 2018 event's meeting slots),
+    # and the first app listed wins a command's name.
+    "networking",
     "agenda",
     "registrations",
 ]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("healthz", site_views.healthz, name="healthz"),
     path("<slug:event_slug>/", include("agenda.urls")),
     path("<slug:event_slug>/", include("registrations.urls")),
+    path("<slug:event_slug>/", include("networking.urls")),
 ]
 
 if settings.BENCH_CEILING_VIEW:

@@ -11,7 +11,7 @@ from django.conf import settings
 ROOT = pathlib.Path(settings.BASE_DIR)
 LANGUAGES = ["es", "eu"]
 # What makemessages reads: the code and templates, not the virtualenv or the tests.
-SOURCES = ["manage.py", "s3days", "agenda", "registrations", "templates", "static", "locale"]
+SOURCES = ["manage.py", "s3days", "agenda", "registrations", "networking", "templates", "static", "locale"]
 
 
 def catalog(language):

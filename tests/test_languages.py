@@ -13,6 +13,7 @@ from registrations import regions, services
 from registrations.emails import build_message
 from registrations.models import Invitation, Mailing, OutgoingEmail, Registration
 from tests.factories import details_for, staff_user
+from tests.networking_factories import accepted_meeting_with
 
 pytestmark = pytest.mark.django_db
 
@@ -149,6 +150,8 @@ def test_every_kind_of_email_is_written_in_the_participants_language(seeded, ane
         "invitation": {}, "invitation_reminder": {}, "mailing": {}, "reminder": {},
         "session_cancelled": {"session": energy.pk},
     }
+    meeting = accepted_meeting_with(ane)  # networking's kinds (issue 17)
+    contexts.update({kind: {"meeting": meeting.pk} for kind in OutgoingEmail.Kind.values if kind.startswith("meeting_")})
     assert set(contexts) == set(OutgoingEmail.Kind.values)  # a new kind must be checked here too
     invitation = Invitation.objects.create(event=seeded, name="Ane Etxeberria", email="ane.invited@example.eus")
     mailing = Mailing.objects.create(

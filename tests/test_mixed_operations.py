@@ -26,6 +26,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agenda.models import Event, Session
+from networking import services as networking
+from networking.models import Meeting, MeetingSlot, Profile
 from registrations import services
 from registrations.models import Booking, OutgoingEmail, Question, QuestionOption, Registration
 from tests.factories import MADRID, EventFactory, PlatformFactory, RoomFactory, SessionFactory, details_for
@@ -145,6 +147,11 @@ class Programme:
                         QuestionOption.objects.create(question=self.dinner, label="No", position=1)]
         self.next_person = 0
         self.lock = threading.Lock()
+        # Networking (issue 17): slots for one-to-one meetings, over the sessions' hours.
+        Event.objects.filter(pk=self.event.pk).update(matchmaking=True)
+        self.day = day
+        self.meeting_slots = [MeetingSlot.objects.create(event=self.event, room=small, tables=2, starts_at=day.replace(
+            hour=hour, minute=20), ends_at=day.replace(hour=hour, minute=40)) for hour in (9, 12, 16)]
 
     def new_email(self):
         with self.lock:
@@ -249,7 +256,17 @@ def operations(programme, rng):
     def question_page():
         admin_page("admin:registrations_question_change", programme.dinner.pk, "question_form", ["options-0-limit"])
 
-    kinds = [sign_up, sign_up, change, change, cancel_a_booking, cancel_a_registration, promote, session_page,
+    def accept_a_meeting():  # networking: both people, then the slots (issue 17)
+        people = list(Registration.objects.filter(event=event, status="active").order_by("?")[:2])
+        if len(people) == 2:
+            one, other = (Profile.objects.get_or_create(registration=registration, defaults={
+                "visibility": "participants"})[0] for registration in people)
+            try:
+                networking.accept(networking.request_meeting(one, other, ""), now=programme.day)
+            except networking.MeetingRefused:
+                pass  # refused with a message: a right outcome
+
+    kinds = [accept_a_meeting, accept_a_meeting, sign_up, sign_up, change, change, cancel_a_booking, cancel_a_registration, promote, session_page,
              room_page, event_page_inlines, event_page_inlines, correct_details, question_page, give_a_seat,
              move_someone]
     if event.verify_email:
@@ -314,6 +331,12 @@ def broken_invariants(programme):
     not_admitted_but_confirmed = Booking.objects.filter(
         session__event=programme.event, status="confirmed").exclude(registration__status="active")
     broken += [f"{booking}: confirmed for someone not admitted" for booking in not_admitted_but_confirmed]
+    seen = set()
+    for meeting in Meeting.objects.filter(slot__event=programme.event, status="accepted"):
+        for profile_id in (meeting.requester_id, meeting.invitee_id):
+            if (profile_id, meeting.slot_id) in seen:
+                broken.append(f"profile {profile_id}: two meetings in slot {meeting.slot_id}")
+            seen.add((profile_id, meeting.slot_id))
     return broken
 
 

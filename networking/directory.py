@@ -1,0 +1,103 @@
+"""Who a participant can find: the directory's search, and suggestions of complementary people
+(their offers match what one looks for; other platforms and regions first)."""
+import re
+
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+
+from networking.models import Profile
+from registrations.models import Registration
+
+SUGGESTIONS = 6
+KEYWORDS = 8  # of what one looks for, matched against others' offers
+# Words that say nothing about a field, in the event's three languages; shorter words are left out anyway.
+COMMON_WORDS = {
+    "with", "from", "that", "this", "have", "looking", "look", "find", "some", "other", "about", "into", "also",
+    "more", "their", "them", "they", "your", "would", "like", "people", "partners", "partner",
+    "para", "como", "sobre", "entre", "busco", "buscamos", "otros", "otras", "nuestro", "nuestra",
+    "eta", "edo", "bila", "baita",
+}
+MAX_WORDS = 5
+
+
+def listed_profiles(event, viewer):
+    """Profiles the viewer may see in the directory, with what the list shows, in one query
+    each for the rows and their platforms."""
+    return (
+        Profile.objects.listed_to_participants(event)
+        .exclude(registration=viewer)
+        .select_related("registration")
+        .prefetch_related("registration__platforms")
+        .order_by("registration__last_name", "registration__first_name", "pk")
+    )
+
+
+def search(profiles, filters):
+    """The profiles that pass the directory's filters (DirectoryForm.filters())."""
+    if platform := filters.get("platform"):
+        profiles = profiles.filter(registration__platforms__slug=platform)
+    if partnership := filters.get("partnership"):
+        profiles = profiles.filter(registration__partnerships=partnership)
+    if country := filters.get("country"):
+        profiles = profiles.filter(registration__country=country)
+    if region := filters.get("region"):
+        profiles = profiles.filter(registration__region=region)
+    if stakeholder_type := filters.get("stakeholder_type"):
+        profiles = profiles.filter(registration__stakeholder_type=stakeholder_type)
+    for word in filters.get("q", "").split()[:MAX_WORDS]:
+        profiles = profiles.filter(
+            Q(registration__first_name__icontains=word) | Q(registration__last_name__icontains=word)
+            | Q(registration__organisation__icontains=word) | Q(about__icontains=word)
+            | Q(expertise__icontains=word) | Q(offers__icontains=word) | Q(looking_for__icontains=word)
+        )
+    return profiles.distinct() if filters.get("platform") or filters.get("partnership") else profiles
+
+
+def keywords(text):
+    """The words of `text` worth matching: four letters or more, not common ones, at most KEYWORDS."""
+    found = []
+    for word in re.findall(r"\w{4,}", text.lower()):
+        if word not in COMMON_WORDS and word not in found:
+            found.append(word)
+    return found[:KEYWORDS]
+
+
+def suggestions(event, viewer, viewer_profile):
+    """[(profile, why)] of up to SUGGESTIONS people: those whose offers hold most of the words
+    the viewer looks for, then those of no platform of the viewer's, then those of another region.
+    Someone matching no word is suggested only for joining another platform."""
+    words = keywords(viewer_profile.looking_for if viewer_profile else "")
+    my_platforms = list(viewer.platforms.all())
+    matches = sum((Case(When(offers__icontains=word, then=Value(1)), default=Value(0)) for word in words),
+                  Value(0))
+    shares_a_platform = Exists(Registration.platforms.through.objects.filter(
+        registration_id=OuterRef("registration_id"), platform__in=my_platforms))
+    other_region = Case(When(Q(registration__region=viewer.region) & ~Q(registration__region=""), then=Value(0)),
+                        default=Value(1), output_field=IntegerField())
+    candidates = (
+        listed_profiles(event, viewer)
+        .annotate(matches=matches, shares_a_platform=shares_a_platform, other_region=other_region)
+        .filter(Q(matches__gt=0) | Q(shares_a_platform=False))
+        .order_by("-matches", "shares_a_platform", "-other_region", Lower("registration__last_name"), "pk")
+    )[:SUGGESTIONS]
+    return [(profile, why(profile, words, my_platforms, viewer)) for profile in candidates]
+
+
+def why(profile, words, my_platforms, viewer):
+    """One line saying why this person is suggested."""
+    reasons = []
+    offered = [word for word in words if word in profile.offers.lower()]
+    if offered:
+        reasons.append(_("offers %(words)s, which you look for") % {"words": ", ".join(f"“{word}”" for word in offered)})
+    theirs = [platform for platform in profile.registration.platforms.all() if platform not in my_platforms]
+    if theirs and my_platforms:
+        reasons.append(_("%(theirs)s and your %(yours)s") % {
+            "theirs": ", ".join(platform.name for platform in theirs),
+            "yours": ", ".join(platform.name for platform in my_platforms)})
+    registration = profile.registration
+    if registration.region != viewer.region or not registration.region:
+        place = registration.region_name or registration.country.name
+        if place:
+            reasons.append(_("from another region: %(region)s") % {"region": place})
+    return " · ".join(reasons)
