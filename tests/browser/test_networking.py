@@ -1,15 +1,13 @@
 """Networking in Chromium: two participants of different platforms and regions find each
 other, one asks, the other accepts with the keyboard, both see where and when; and every
 networking page is valid HTML, free of axe violations and fits a phone, in three languages."""
-import json
 import re
-import subprocess
 
 import pytest
 from django.test import Client
 
 from networking import services
-from tests.browser.test_page_quality import AXE, VNU, WCAG_TAGS
+from tests.browser.checks import axe_problems, html_problems, keep_html
 from tests.factories import BookingFactory, SessionFactory, staff_user
 from tests.networking_factories import agri_food, at, energy, networking_event, person, slot
 
@@ -103,20 +101,10 @@ def test_networking_pages_are_valid_accessible_and_fit_a_phone(browser, live_ser
         html = page.goto(address).text()
         if f'<html lang="{language}"' not in html:
             problems.append(f"{name}: not in {language}")
-        sources[name] = tmp_path / (re.sub(r"\W+", "-", name) + ".html")
-        sources[name].write_text(html, encoding="utf-8")
-        page.add_script_tag(path=AXE)
-        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
-        problems += [f"{name}: axe {violation['id']}: {violation['help']} {[n['target'] for n in violation['nodes']][:3]}"
-                     for violation in result["violations"]]
+        keep_html(sources, tmp_path, name, html)
+        problems += axe_problems(page, name)
         if page.evaluate("document.documentElement.scrollWidth - window.innerWidth") > 0:
             problems.append(f"{name}: wider than 360 px")
     context.close()
-    checked = subprocess.run(["java", "-jar", VNU, "--format", "json", "--stdout", *map(str, sources.values())],
-                             capture_output=True, text=True)
-    by_file = {str(path): name for name, path in sources.items()}
-    for message in json.loads(checked.stdout)["messages"]:
-        if message["type"] == "error":
-            name = by_file.get(message.get("url", "").removeprefix("file:"), message.get("url"))
-            problems.append(f"{name}: HTML line {message.get('lastLine')}: {message['message']}")
+    problems += html_problems(sources)
     assert problems == [], "\n".join(problems)
