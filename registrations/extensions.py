@@ -21,6 +21,9 @@ registration_closed = []
 # who they were; (registration) -> {}: more of privacy.personal_data's export of one person.
 anonymised = []
 personal_data = []
+# (registration) -> [(starts_at, ends_at, what)]: times the person has promised elsewhere (an
+# accepted meeting); a session overlapping one is not booked by their own change of sessions.
+busy_times = []
 # Sign-up form parts: objects with fields(event) -> {name: form field}, and
 # saved(registration, cleaned_data) called once a new registration is saved.
 signup_fields = []
@@ -56,6 +59,10 @@ def personal_data_of(registration):
     for provider in personal_data:
         data.update(provider(registration))
     return data
+
+
+def busy_times_of(registration):
+    return [busy for provider in busy_times for busy in provider(registration)]
 
 
 def signup_fields_for(event):

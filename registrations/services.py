@@ -464,6 +464,14 @@ def live_bookings_of(registration, session_ids=None):
     return {booking.session_id: booking for booking in bookings}
 
 
+class ClashesWithCommitment(Exception):
+    """Sessions chosen at a time the person promised elsewhere: [(session, what), ...]."""
+
+    def __init__(self, clashes):
+        self.clashes = clashes
+        super().__init__("; ".join(f"{session.title}: {what}" for session, what in clashes))
+
+
 @transaction.atomic
 def change_sessions(registration, sessions):
     """Keeps the bookings of sessions still chosen, books the new ones, cancels the rest. Only
@@ -480,6 +488,12 @@ def change_sessions(registration, sessions):
     added, dropped = [], []
     locked = lock_sessions(wanted | current)
     current = live_bookings_of(registration, current)  # the set cannot change under our lock; statuses can
+    # What the person promised elsewhere (meetings) changes only under their lock too.
+    busy = extensions.busy_times_of(registration)
+    clashes = [(session, what) for session in locked if session.pk in wanted and session.pk not in current
+               for starts, ends, what in busy if session.starts_at < ends and starts < session.ends_at]
+    if clashes:
+        raise ClashesWithCommitment(clashes)
     for session in locked:
         if session.pk in wanted and session.pk not in current and is_bookable(session):
             book(registration, session)

@@ -220,7 +220,13 @@ def change_sessions(request, event, token):
     form = ChangeSessionsForm(event, registration, request.POST)
     if not form.is_valid():
         return render_manage(request, event, registration, form)
-    services.change_sessions(registration, form.cleaned_data["sessions"])
+    try:
+        services.change_sessions(registration, form.cleaned_data["sessions"])
+    except services.ClashesWithCommitment as clash:
+        for session, what in clash.clashes:
+            form.add_error("sessions", _("“%(session)s” is at the time of %(what)s: cancel that first, or choose "
+                                         "another session.") % {"session": session.title, "what": what})
+        return render_manage(request, event, registration, form)
     messages.success(request, _("Your sessions are saved. An email with the details is on its way."))
     return redirect(registration)
 

@@ -352,7 +352,7 @@ def test_a_cancelled_session_keeps_its_column_in_the_exports(staff_client, seede
     assert by_name["Arrieta"]["Energy Platform meeting"] == "cancelled"
 
 
-@pytest.mark.parametrize("path", ["staff/", "staff/checkin/", "staff/sessions/energy-meeting/"])
+@pytest.mark.parametrize("path", ["staff/", "staff/checkin/", "staff/sessions/energy-meeting/", "staff/meetings/"])
 def test_staff_pages_carry_the_staff_menu_not_the_public_one(client, seeded, path):
     client.force_login(staff_user("Registration staff", "menu"))
     html = client.get(f"/{seeded.slug}/{path}").content.decode()
@@ -361,6 +361,7 @@ def test_staff_pages_carry_the_staff_menu_not_the_public_one(client, seeded, pat
     assert f'href="/{seeded.slug}/register/"' not in menu
     # Registration staff may not admit people: no link to a page that would answer 403.
     assert f'href="/{seeded.slug}/staff/approvals/"' not in menu
+    assert menu.count(f'href="/{seeded.slug}/staff/meetings/"') == 1  # networking is on in the seed
 
 
 def test_checking_into_one_session_counts_there_and_at_the_door(staff_client, seeded, crowd):
