@@ -2,12 +2,10 @@
 (their offers match what one looks for; other platforms and regions first)."""
 import re
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
-from django.db.models.functions import Lower
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from networking.models import Profile
-from registrations.models import Registration
 
 SUGGESTIONS = 6
 KEYWORDS = 8  # of what one looks for, matched against others' offers
@@ -66,22 +64,29 @@ def keywords(text):
 def suggestions(event, viewer, viewer_profile):
     """[(profile, why)] of up to SUGGESTIONS people: those whose offers hold most of the words
     the viewer looks for, then those of no platform of the viewer's, then those of another region.
-    Someone matching no word is suggested only for joining another platform."""
+    Someone matching no word is suggested only for joining another platform.
+
+    Ranked in Python from one light query (a row per person and platform): a SQL expression
+    with a CASE per word costs more to compile than this takes to run."""
     words = keywords(viewer_profile.looking_for if viewer_profile else "")
     my_platforms = list(viewer.platforms.all())
-    matches = sum((Case(When(offers__icontains=word, then=Value(1)), default=Value(0)) for word in words),
-                  Value(0))
-    shares_a_platform = Exists(Registration.platforms.through.objects.filter(
-        registration_id=OuterRef("registration_id"), platform__in=my_platforms))
-    other_region = Case(When(Q(registration__region=viewer.region) & ~Q(registration__region=""), then=Value(0)),
-                        default=Value(1), output_field=IntegerField())
-    candidates = (
-        listed_profiles(event, viewer)
-        .annotate(matches=matches, shares_a_platform=shares_a_platform, other_region=other_region)
-        .filter(Q(matches__gt=0) | Q(shares_a_platform=False))
-        .order_by("-matches", "shares_a_platform", "-other_region", Lower("registration__last_name"), "pk")
-    )[:SUGGESTIONS]
-    return [(profile, why(profile, words, my_platforms, viewer)) for profile in candidates]
+    my_platform_ids = {platform.pk for platform in my_platforms}
+    people = {}
+    rows = listed_profiles(event, viewer).prefetch_related(None).values_list(
+        "pk", "offers", "registration__region", "registration__last_name", "registration__platforms")
+    for pk, offers, region, last_name, platform_id in rows:
+        person = people.setdefault(pk, {"offers": offers.lower(), "region": region, "name": last_name.lower(),
+                                        "shares_a_platform": False})
+        person["shares_a_platform"] |= platform_id in my_platform_ids
+    ranked = []
+    for pk, person in people.items():
+        matches = sum(1 for word in words if word in person["offers"])
+        if matches or not person["shares_a_platform"]:
+            other_region = not (viewer.region and person["region"] == viewer.region)
+            ranked.append((-matches, person["shares_a_platform"], not other_region, person["name"], pk))
+    chosen = [pk for *_rank, pk in sorted(ranked)[:SUGGESTIONS]]
+    found = listed_profiles(event, viewer).in_bulk(chosen)
+    return [(found[pk], why(found[pk], words, my_platforms, viewer)) for pk in chosen if pk in found]
 
 
 def why(profile, words, my_platforms, viewer):

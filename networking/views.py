@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_countries.fields import Country
 
+from agenda.cache import cached_until_agenda_changes
 from agenda.decorators import event_view
 from networking import directory, services
 from networking.forms import DirectoryForm, MeetingRequestForm, ProfileForm
@@ -79,18 +80,33 @@ def people(request, event, token):
     registration = active_registration(event, token)
     mine = own_profile(registration)
     listed = directory.listed_profiles(event, registration)
-    places = set(listed.order_by().values_list("registration__country", "registration__region").distinct())
-    form = DirectoryForm(request.GET or None, countries=countries_named({country for country, _region in places}),
-                         region_codes={region for _country, region in places} - {""})
-    filters = form.filters() if request.GET else {}
+    if request.GET:
+        form = search_form(event, request.GET)
+        filters = form.filters()
+        form_html = render_to_string("networking/_search_form.html", {"form": form})
+    else:
+        filters = {}
+        # The same for every participant: made at most every few seconds (the countries and
+        # regions offered may be that old), like the sign-up form.
+        form_html = cached_until_agenda_changes(
+            f"networking:search-form:{event.pk}",
+            lambda: render_to_string("networking/_search_form.html", {"form": search_form(event, None)}))
     page = Paginator(directory.search(listed, filters), PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     context = {
-        "event": event, "registration": registration, "profile": mine, "form": form, "page": page,
+        "event": event, "registration": registration, "profile": mine, "form_html": form_html, "page": page,
         "suggestions_html": "" if filters else suggestions_html(request, event, registration, mine),
         "filtered": bool(filters),
         "query": query_without_page(request),
     }
     return render(request, "networking/people.html", context)
+
+
+def search_form(event, data):
+    """The directory's search, offering the countries and regions of the people listed."""
+    places = set(Profile.objects.listed_to_participants(event).order_by().values_list(
+        "registration__country", "registration__region").distinct())
+    return DirectoryForm(data, countries=countries_named({country for country, _region in places}),
+                         region_codes={region for _country, region in places} - {""})
 
 
 # Suggestions are the costliest part of the directory, the busiest networking page; suggestions
