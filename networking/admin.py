@@ -31,7 +31,8 @@ class MeetingSlotForm(forms.ModelForm):
                     "Table %(table)s has a meeting in this slot: keep at least %(table)s table.",
                     "Table %(table)s has a meeting in this slot: keep at least %(table)s tables.", highest,
                 ) % {"table": highest})
-            moved = (starts_at, ends_at) != (slot.starts_at, slot.ends_at)
+            # A new time, room or event sends people to the wrong place, and nobody is told.
+            moved = (starts_at, ends_at, room, event) != (slot.starts_at, slot.ends_at, slot.room, slot.event)
             if moved and slot.meetings.filter(status=Meeting.Status.ACCEPTED).exists():
                 self.add_error("starts_at", _("Meetings are booked in this slot: cancel them before moving it."))
         return data
@@ -61,7 +62,7 @@ class ProfileAdmin(admin.ModelAdmin):
 class MeetingAdmin(admin.ModelAdmin):
     list_display = ["requester", "invitee", "status", "slot", "table", "created_at"]
     list_filter = ["status", "requester__registration__event"]
-    list_select_related = ["requester__registration", "invitee__registration", "slot__room"]
+    list_select_related = ["requester__registration", "invitee__registration", "slot__room", "slot__event"]
     readonly_fields = ["requester", "invitee", "message", "status", "slot", "table"]
 
     def has_add_permission(self, request):

@@ -5,7 +5,7 @@ import re
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from networking.models import Profile
+from networking.models import Meeting, Profile
 
 SUGGESTIONS = 6
 KEYWORDS = 8  # of what one looks for, matched against others' offers
@@ -72,21 +72,35 @@ def suggestions(event, viewer, viewer_profile):
     my_platforms = list(viewer.platforms.all())
     my_platform_ids = {platform.pk for platform in my_platforms}
     people = {}
-    rows = listed_profiles(event, viewer).prefetch_related(None).values_list(
-        "pk", "offers", "registration__region", "registration__last_name", "registration__platforms")
-    for pk, offers, region, last_name, platform_id in rows:
-        person = people.setdefault(pk, {"offers": offers.lower(), "region": region, "name": last_name.lower(),
-                                        "shares_a_platform": False})
+    # Nobody one has already asked, met or been declined by, nor anyone who takes no requests.
+    already = Meeting.objects.filter(Q(requester=viewer_profile) | Q(invitee=viewer_profile)).values_list(
+        "requester_id", "invitee_id") if viewer_profile and viewer_profile.pk else []
+    rows = listed_profiles(event, viewer).prefetch_related(None).filter(accepts_requests=True).exclude(
+        pk__in={pk for pair in already for pk in pair}).values_list(
+        "pk", "offers", "registration__country", "registration__region", "registration__region_other",
+        "registration__last_name", "registration__platforms")
+    my_place = place_key(viewer.country, viewer.region, viewer.region_other)
+    for pk, offers, country, region, region_other, last_name, platform_id in rows:
+        person = people.setdefault(pk, {"offers": offers.lower(), "place": place_key(country, region, region_other),
+                                        "name": last_name.lower(), "shares_a_platform": False})
         person["shares_a_platform"] |= platform_id in my_platform_ids
     ranked = []
     for pk, person in people.items():
         matches = sum(1 for word in words if word in person["offers"])
         if matches or not person["shares_a_platform"]:
-            other_region = not (viewer.region and person["region"] == viewer.region)
+            other_region = not (my_place and person["place"] == my_place)
             ranked.append((-matches, person["shares_a_platform"], not other_region, person["name"], pk))
     chosen = [pk for *_rank, pk in sorted(ranked)[:SUGGESTIONS]]
     found = listed_profiles(event, viewer).in_bulk(chosen)
     return [(found[pk], why(found[pk], words, my_platforms, viewer)) for pk in chosen if pk in found]
+
+
+def place_key(country, region, region_other):
+    """Where someone is from, as the staff page counts regions: the NUTS code, or the place they
+    typed (case-folded) within their country; "" for nowhere given."""
+    if region:
+        return region
+    return f"{country}:{region_other.casefold().strip()}" if region_other.strip() else ""
 
 
 def why(profile, words, my_platforms, viewer):
@@ -101,7 +115,8 @@ def why(profile, words, my_platforms, viewer):
             "theirs": ", ".join(platform.name for platform in theirs),
             "yours": ", ".join(platform.name for platform in my_platforms)})
     registration = profile.registration
-    if registration.region != viewer.region or not registration.region:
+    theirs = place_key(registration.country, registration.region, registration.region_other)
+    if not theirs or theirs != place_key(viewer.country, viewer.region, viewer.region_other):
         place = registration.region_name or registration.country.name
         if place:
             reasons.append(_("from another region: %(region)s") % {"region": place})

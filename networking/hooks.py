@@ -57,22 +57,30 @@ def calendar_events(registration):
     """The accepted meetings, as entries of the personal calendar (in the active language)."""
     if not registration.event.matchmaking:
         return []
+    return [meeting_entry(meeting, registration) for meeting in
+            meetings_of(registration).filter(status=Meeting.Status.ACCEPTED).order_by("slot__starts_at")]
+
+
+def meeting_entry(meeting, registration):
+    """The meeting as a calendar entry for one of its people; a cancelled one says so, with a
+    higher SEQUENCE, so the calendar it was added to drops it."""
     event = registration.event
-    entries = []
-    for meeting in meetings_of(registration).filter(status=Meeting.Status.ACCEPTED).order_by("slot__starts_at"):
-        other = other_person(meeting, registration)
-        entry = icalendar.Event()
-        entry.add("uid", meeting_uid(meeting))
-        entry.add("summary", _("Meeting with %(name)s (%(organisation)s)") % {
-            "name": other.full_name, "organisation": other.organisation})
-        entry.add("dtstart", meeting.slot.starts_at.astimezone(event.tz))
-        entry.add("dtend", meeting.slot.ends_at.astimezone(event.tz))
-        entry.add("dtstamp", meeting.updated_at)
-        place = _("%(room)s, table %(table)s") % {"room": meeting.slot.room.name, "table": meeting.table}
-        entry.add("location", ", ".join(part for part in (place, event.venue, event.city) if part))
-        entry.add("description", settings.SITE_URL + reverse("networking:meetings", args=[event.slug, registration.token]))
-        entries.append(entry)
-    return entries
+    other = other_person(meeting, registration)
+    entry = icalendar.Event()
+    entry.add("uid", meeting_uid(meeting))
+    entry.add("summary", _("Meeting with %(name)s (%(organisation)s)") % {
+        "name": other.full_name, "organisation": other.organisation})
+    entry.add("dtstart", meeting.slot.starts_at.astimezone(event.tz))
+    entry.add("dtend", meeting.slot.ends_at.astimezone(event.tz))
+    entry.add("dtstamp", meeting.updated_at)
+    place = _("%(room)s, table %(table)s") % {"room": meeting.slot.room.name, "table": meeting.table}
+    entry.add("location", ", ".join(part for part in (place, event.venue, event.city) if part))
+    # The event's public page, never the private link: calendar entries get shared.
+    entry.add("description", settings.SITE_URL + event.get_absolute_url())
+    entry.add("sequence", 1 if meeting.status == Meeting.Status.CANCELLED else 0)
+    if meeting.status == Meeting.Status.CANCELLED:
+        entry.add("status", "CANCELLED")
+    return entry
 
 
 def email_context(email):
@@ -89,7 +97,33 @@ def email_context(email):
         "meeting": meeting,
         "other": other_person(meeting, registration),
         "meetings_url": settings.SITE_URL + reverse("networking:meetings", args=[event.slug, registration.token]),
+        "people_url": settings.SITE_URL + reverse("networking:people", args=[event.slug, registration.token]),
     }
+
+
+def email_attachments(email):
+    """A cancelled meeting's email carries its calendar entry, cancelled, for the calendar the
+    accepted meeting's entry went into."""
+    if email.kind != OutgoingEmail.Kind.MEETING_CANCELLED:
+        return []
+    meeting = (Meeting.objects.select_related("requester__registration", "invitee__registration", "slot__room")
+               .filter(pk=email.context.get("meeting"), slot__isnull=False).first())
+    if meeting is None:  # a request withdrawn before any acceptance: never in a calendar
+        return []
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//s3days//S3 Platform Days//EN")
+    calendar.add("version", "2.0")
+    calendar.add_component(meeting_entry(meeting, email.registration))
+    return [("cancelled-meeting.ics", calendar.to_ical(), "text/calendar")]
+
+
+def busy_times(registration):
+    """The person's accepted meetings, as times their own change of sessions must not book over."""
+    if not registration.event.matchmaking:
+        return []
+    return [(meeting.slot.starts_at, meeting.slot.ends_at,
+             _("your meeting with %(name)s") % {"name": other_person(meeting, registration).full_name})
+            for meeting in meetings_of(registration).filter(status=Meeting.Status.ACCEPTED).select_related("slot")]
 
 
 class SignupOptIn:
@@ -164,6 +198,8 @@ def register():
     for providers, provider in [(extensions.private_page_sections, private_page_section),
                                 (extensions.calendar_events, calendar_events),
                                 (extensions.email_context, email_context),
+                                (extensions.email_attachments, email_attachments),
+                                (extensions.busy_times, busy_times),
                                 (extensions.registration_closed, registration_closed),
                                 (extensions.anonymised, anonymise),
                                 (extensions.personal_data, personal_data)]:

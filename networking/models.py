@@ -7,6 +7,7 @@ profile holds only what the participant adds for networking. Writes live in serv
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agenda.models import Event, Room
@@ -78,7 +79,9 @@ class MeetingSlot(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.starts_at:%Y-%m-%d %H:%M}-{self.ends_at:%H:%M}, {self.room}"
+        # The event's clock, as everywhere organisers read times (the admin shows this).
+        starts, ends = (timezone.localtime(moment, self.event.tz) for moment in (self.starts_at, self.ends_at))
+        return f"{starts:%Y-%m-%d %H:%M}-{ends:%H:%M}, {self.room}"
 
     def overlaps(self, starts_at, ends_at):
         return self.starts_at < ends_at and starts_at < self.ends_at

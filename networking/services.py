@@ -25,6 +25,8 @@ from networking.models import Meeting, MeetingSlot, Profile
 
 # Open requests one person may have sent and not had answered: enough to network, too few to spam.
 OPEN_REQUESTS_PER_PERSON = 10
+# Requests to one person that ended (withdrawn or cancelled) before a new one is refused.
+ASKS_OF_ONE_PERSON = 3
 
 REQUESTED, ACCEPTED = Meeting.Status.REQUESTED, Meeting.Status.ACCEPTED
 DECLINED, CANCELLED = Meeting.Status.DECLINED, Meeting.Status.CANCELLED
@@ -92,6 +94,11 @@ def request_meeting(requester, invitee, message=""):
     between = Q(requester=requester, invitee=invitee) | Q(requester=invitee, invitee=requester)
     if Meeting.objects.filter(between, status__in=Meeting.OPEN).exists():
         raise MeetingRefused(_("You already have a request or a meeting with this person."))
+    earlier = Meeting.objects.filter(requester=requester, invitee=invitee).exclude(status__in=Meeting.OPEN)
+    if earlier.filter(status=DECLINED).exists():
+        raise MeetingRefused(_("This person declined your earlier request."))
+    if earlier.count() >= ASKS_OF_ONE_PERSON:  # asked and withdrawn, again and again: an email each time
+        raise MeetingRefused(_("You have already asked this person %(count)s times.") % {"count": ASKS_OF_ONE_PERSON})
     if Meeting.objects.filter(requester=requester, status=REQUESTED).count() >= OPEN_REQUESTS_PER_PERSON:
         raise MeetingRefused(_("You have %(count)s requests waiting for an answer: wait for some answers, or "
                                "withdraw one, before asking again.") % {"count": OPEN_REQUESTS_PER_PERSON})

@@ -4,6 +4,7 @@ from django.shortcuts import render
 
 from agenda.decorators import event_view
 from networking.models import Meeting, MeetingSlot
+from networking.directory import place_key
 from registrations.staff import staff_only
 
 
@@ -25,7 +26,7 @@ def numbers(event, accepted):
 
 
 def region_key(registration):
-    return registration.region or registration.region_other.strip().lower()
+    return place_key(registration.country, registration.region, registration.region_other)
 
 
 def table_plan(slots):

@@ -49,6 +49,16 @@ def row_id(value):
     return value
 
 
+def admitted(request, event, token):
+    """(registration, None), or (None, response) for someone not admitted yet (awaiting approval):
+    the directory shows other people, so only those in may read it."""
+    registration = active_registration(event, token)
+    if registration.is_admitted:
+        return registration, None
+    messages.info(request, _("The directory of participants opens once your registration is approved."))
+    return None, redirect(registration)
+
+
 def own_profile(registration):
     """The participant's profile, without making one: a hidden profile is what having none means."""
     return Profile.objects.filter(registration=registration).first() or Profile(registration=registration)
@@ -77,7 +87,9 @@ def profile(request, event, token):
 @never_cache
 @networking_view
 def people(request, event, token):
-    registration = active_registration(event, token)
+    registration, elsewhere = admitted(request, event, token)
+    if elsewhere:
+        return elsewhere
     mine = own_profile(registration)
     listed = directory.listed_profiles(event, registration)
     if request.GET:
@@ -110,20 +122,23 @@ def search_form(event, data):
 
 
 # Suggestions are the costliest part of the directory, the busiest networking page; suggestions
-# a minute old are as good as fresh ones. The key changes with the viewer's profile and language.
+# a minute old are as good as fresh ones. Only who and why are kept: the people are read again on
+# every request, so someone who hides their profile or leaves is gone at once. The key changes
+# with the viewer's profile and language.
 SUGGESTIONS_FOR = 60
 
 
 def suggestions_html(request, event, registration, mine):
     edited = int(mine.updated_at.timestamp()) if mine.pk else 0
     key = f"networking:suggestions:{registration.pk}:{translation.get_language()}:{edited}"
-    html = cache.get(key)
-    if html is None:
-        context = {"event": event, "registration": registration, "profile": mine,
-                   "suggestions": directory.suggestions(event, registration, mine)}
-        html = render_to_string("networking/_suggestions.html", context, request=request)
-        cache.set(key, html, SUGGESTIONS_FOR)
-    return html
+    chosen = cache.get(key)
+    if chosen is None:
+        chosen = [(profile.pk, why) for profile, why in directory.suggestions(event, registration, mine)]
+        cache.set(key, chosen, SUGGESTIONS_FOR)
+    still_listed = directory.listed_profiles(event, registration).in_bulk([pk for pk, _why in chosen])
+    context = {"event": event, "registration": registration, "profile": mine,
+               "suggestions": [(still_listed[pk], why) for pk, why in chosen if pk in still_listed]}
+    return render_to_string("networking/_suggestions.html", context, request=request)
 
 
 def countries_named(codes):
@@ -139,7 +154,9 @@ def query_without_page(request):
 @never_cache
 @networking_view
 def person(request, event, token, profile_id):
-    registration = active_registration(event, token)
+    registration, elsewhere = admitted(request, event, token)
+    if elsewhere:
+        return elsewhere
     shown = get_object_or_404(
         directory.listed_profiles(event, registration).prefetch_related("registration__partnerships"),
         pk=row_id(profile_id))

@@ -169,6 +169,8 @@ def _build_message(email, preview=False):
         if cancelled:
             ics = build_calendar(context["event"], list(cancelled), my_agenda_name(context["event"]))
             message.attach("cancelled-session.ics", ics, "text/calendar")
+    for filename, content, mimetype in extensions.email_attachments_for(email):  # e.g. a cancelled meeting
+        message.attach(filename, content, mimetype)
     return message
 
 

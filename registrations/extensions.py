@@ -14,6 +14,8 @@ private_page_sections = []
 calendar_events = []
 # (outbox row) -> {}: more template context for the emails of the provider's own kinds.
 email_context = []
+# (outbox row) -> [(filename, content, mimetype)]: files the provider's own emails carry.
+email_attachments = []
 # (registration) -> None: called when a registration ends (cancelled, rejected, expired), inside
 # its transaction with the registration locked, for what other apps hold for it (meetings).
 registration_closed = []
@@ -42,6 +44,10 @@ def email_context_for(email):
     for provider in email_context:
         context.update(provider(email))
     return context
+
+
+def email_attachments_for(email):
+    return [attachment for provider in email_attachments for attachment in provider(email)]
 
 
 def closed(registration):
