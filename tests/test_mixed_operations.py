@@ -191,7 +191,10 @@ def operations(programme, rng):
 
     def change():
         if person := someone():
-            services.change_sessions(person, some_sessions())
+            try:
+                services.change_sessions(person, some_sessions())
+            except services.ClashesWithCommitment:
+                pass  # a session at the time of their meeting, refused with a message: a right outcome
 
     def cancel_a_booking():
         booking = Booking.objects.filter(registration__event=event).exclude(status="cancelled").order_by("?").first()
@@ -359,6 +362,10 @@ def test_with_verification_and_approval_every_path_at_once_keeps_the_invariants(
 
 
 def test_negative_control_with_the_old_lock_order_everything_at_once_fails(monkeypatch, old_lock_order):
-    programme, errors = everything_at_once(monkeypatch, seed=1)
-    assert errors or broken_invariants(programme), "expected a deadlock or a broken invariant with the old order"
+    # A deadlock is a matter of timing: up to three rounds (each a programme of its own) for one
+    # to show; with the right order none ever does (the tests above).
+    for seed in (1, 2, 3):
+        _programme, errors = everything_at_once(monkeypatch, seed=seed)
+        if any("deadlock detected" in str(error) for error in errors):
+            break
     assert any("deadlock detected" in str(error) for error in errors), errors
