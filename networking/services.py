@@ -5,9 +5,9 @@ The lock rule (DESIGN.md, registrations/services.py), the same on every path her
      meetings and seats change one at a time (registrations' services lock the same row), and
      each meeting write locks both its people, so what either has accepted cannot change under us;
   2. no session is locked: sessions limit seats, not meetings. The one seat that can appear
-     without the person's lock is a promotion from a waitlist, and a waitlist place does not
-     keep anyone busy; whether it commits just before our read (we see the seat) or after (as
-     if promoted after the accept), the outcome is one a serial order gives;
+     without the person's lock is a promotion from a waitlist; a waitlist place keeps its
+     person busy as a seat does, so no promotion, whenever it commits, puts a seat over a
+     meeting;
   3. then meeting slots, in primary-key order; their tables are counted under the slot's lock.
 The partial unique index on (slot, table) of accepted meetings is the last word.
 
@@ -147,7 +147,7 @@ class _SlotTakenMeanwhile(Exception):
 
 def accept(meeting, now=None):
     """The invitee accepts: the meeting gets the earliest slot (not started yet) at which both
-    are free (no other accepted meeting, no confirmed or held seat in a session overlapping it)
+    are free (no other accepted meeting, no seat or waitlist place in a session overlapping it)
     and has a free table, and both are emailed an introduction. None: MeetingRefused, and the
     request stays open.
 
@@ -207,9 +207,10 @@ def _accept(meeting, now, lock_every_candidate):
 
 def busy_times(registrations, exclude_meeting=None):
     """[(starts_at, ends_at)] when any of the (locked) registrations has a seat, held or
-    confirmed, or an accepted meeting (a waitlist place keeps nobody busy)."""
+    confirmed, a waitlist place (a seat it may become at any moment, by a promotion that does
+    not take their lock), or an accepted meeting."""
     ids = [registration.pk for registration in registrations]
-    seats = Booking.objects.filter(registration__in=ids, status__in=Booking.TAKING_A_SEAT).values_list(
+    seats = Booking.objects.filter(registration__in=ids).exclude(status=Booking.Status.CANCELLED).values_list(
         "session__starts_at", "session__ends_at")
     meetings = Meeting.objects.filter(
         Q(requester__registration__in=ids) | Q(invitee__registration__in=ids), status=ACCEPTED

@@ -268,8 +268,9 @@ def test_accepting_skips_slots_that_clash_with_a_booked_session(event):
     BookingFactory(registration=asker.registration, session=held, status=Booking.Status.HELD)
     waiting = SessionFactory(event=event, starts_at=at(11, 30), ends_at=at(12))
     BookingFactory(registration=asker.registration, session=waiting, status=Booking.Status.WAITLISTED)
-    clashing = [slot(event, at(10, 30), at(10, 50)), slot(event, at(11), at(11, 20))]
-    free = slot(event, at(11, 30), at(11, 50))  # a waitlist place does not keep anyone busy
+    # A waitlist place keeps its person busy too: a promotion may turn it into a seat any time.
+    clashing = [slot(event, at(10, 30), at(10, 50)), slot(event, at(11), at(11, 20)), slot(event, at(11, 30), at(11, 50))]
+    free = slot(event, at(12), at(12, 20))
     meeting = services.accept(services.request_meeting(asker, asked, ""))
     assert meeting.slot == free and clashing
 
