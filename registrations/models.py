@@ -350,6 +350,21 @@ class QuestionOption(models.Model):
         return self.label
 
 
+class Arrival(models.Model):
+    """A day someone came through the door (checked in at the desk). Registration.checked_in_at
+    is the first of them; these give each day's count on an event of several days."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="arrivals")
+    day = models.DateField(help_text="In the event's time zone.")
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["registration", "day"], name="one_arrival_a_day")]
+
+    def __str__(self):
+        return f"{self.registration} on {self.day}"
+
+
 class Answer(models.Model):
     """A participant's answer: text (text, long text, number, "yes"/"no"), or options chosen."""
 

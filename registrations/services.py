@@ -767,16 +767,19 @@ class NoSeatHere(Exception):
 
 
 @transaction.atomic
-def check_in(registration, session=None):
-    """Marks the participant as arrived, once; with a session, as arrived in that session too
-    (which they must have a seat in). Returns (registration, first_time), first_time about the
-    session when there is one; NotAdmitted if they are not (or no longer) in, NoSeatHere."""
+def check_in(registration, session=None, now=None):
+    """Marks the participant as arrived today (once a day: an Arrival; the first ever is also
+    Registration.checked_in_at); with a session, as arrived in that session too (which they
+    must have a seat in). Returns (registration, first_time): first today at the door, or first
+    in the session when there is one. NotAdmitted if they are not (or no longer) in, NoSeatHere."""
     registration = locked_registrations().get(pk=registration.pk)
     if not registration.is_admitted:
         raise NotAdmitted(registration)
-    now = timezone.now()
-    first_time = registration.checked_in_at is None
-    if first_time:
+    now = now or timezone.now()
+    # The registration's lock makes this read-then-create safe; the unique index backs it.
+    _arrival, first_time = registration.arrivals.get_or_create(
+        day=timezone.localdate(now, registration.event.tz), defaults={"at": now})
+    if registration.checked_in_at is None:
         registration.checked_in_at = now
         registration.save(update_fields=["checked_in_at", "updated_at"])
     if session is None:
@@ -792,6 +795,11 @@ def check_in(registration, session=None):
     booking.checked_in_at = now
     booking.save(update_fields=["checked_in_at", "updated_at"])
     return registration, True
+
+
+def arrived_today(registration, now=None):
+    """The registration's Arrival of today (the event's day), or None."""
+    return registration.arrivals.filter(day=timezone.localdate(now or timezone.now(), registration.event.tz)).first()
 
 
 @transaction.atomic
@@ -916,23 +924,31 @@ def cancel_session(session):
 
 
 @transaction.atomic
-def undo_check_in(registration, session=None):
-    """Takes back a check-in made by mistake: into one session (and the arrival, when that
-    check-in made it), or (no session) the arrival itself with every session check-in. Returns
-    the registration."""
+def undo_check_in(registration, session=None, now=None):
+    """Takes back a check-in made by mistake, today's: into one session (and today's arrival,
+    when that check-in made it), or (no session) today's arrival with today's session
+    check-ins. Checked in on an earlier day, they stay so. Returns the registration."""
     registration = locked_registrations().get(pk=registration.pk)
-    bookings = registration.bookings.filter(checked_in_at__isnull=False)
+    today = arrived_today(registration, now)
+    if session is None and today is None:
+        return registration  # not at the door today: nothing of today's to take back
+    checked_today = registration.bookings.filter(checked_in_at__isnull=False)
+    if today is not None:
+        checked_today = checked_today.filter(checked_in_at__gte=today.at)
     if session is not None:
-        mistaken = bookings.filter(session=session).first()
+        mistaken = checked_today.filter(session=session).first()
         if mistaken is None:
             return registration
-        bookings.filter(pk=mistaken.pk).update(checked_in_at=None, updated_at=timezone.now())
+        checked_today.filter(pk=mistaken.pk).update(checked_in_at=None, updated_at=timezone.now())
         # That check-in was their arrival too (the same moment, nothing else since): take it back,
         # or a wrong row clicked in a room would leave an arrival and a certificate.
-        if registration.checked_in_at != mistaken.checked_in_at or bookings.exclude(pk=mistaken.pk).exists():
+        made_the_arrival = today is not None and today.at == mistaken.checked_in_at
+        if not made_the_arrival or checked_today.exclude(pk=mistaken.pk).exists():
             return registration
-    bookings.update(checked_in_at=None, updated_at=timezone.now())
-    if registration.checked_in_at:
+    checked_today.update(checked_in_at=None, updated_at=timezone.now())
+    if today is not None:
+        today.delete()
+    if registration.checked_in_at and not registration.arrivals.exists():
         registration.checked_in_at = None
         registration.save(update_fields=["checked_in_at", "updated_at"])
     return registration

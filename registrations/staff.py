@@ -10,7 +10,7 @@ from django.db.models import Case, Prefetch, Q, When
 from django.http import FileResponse, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
@@ -20,7 +20,7 @@ from agenda.decorators import event_view
 from agenda.models import Platform
 from registrations import admission, documents, exports, services, stats
 from registrations.inputs import digits, plain_text
-from registrations.models import Booking, Registration
+from registrations.models import Arrival, Booking, Registration
 
 
 def staff_only(permission):
@@ -199,7 +199,10 @@ def checkin(request, event):
             .prefetch_related(LIVE_BOOKINGS)
             .order_by("last_name", "first_name")[:SEARCH_LIMIT]
         )
+        came_today = dict(Arrival.objects.filter(
+            registration__in=found, day=timezone.localdate(timezone.now(), event.tz)).values_list("registration_id", "at"))
         for registration in found:
+            registration.arrived_today_at = came_today.get(registration.pk)
             here = session and next((booking for booking in registration.bookings.all()
                                      if booking.session_id == session.pk), None)
             registration.seat_here = here if here and here.status == Booking.Status.CONFIRMED else None
@@ -283,7 +286,7 @@ def checked_in(request, event, registration, session):
         text = _("%(name)s is checked into “%(session)s”.") if session else _("%(name)s is checked in.")
         messages.success(request, text % {"name": name, "session": session and session.title})
     else:
-        arrived = registration.checked_in_at.astimezone(event.tz)
+        arrived = services.arrived_today(registration).at.astimezone(event.tz)
         if session:
             messages.warning(request, _("%(name)s was already checked into “%(session)s”.") % {
                 "name": name, "session": session.title})

@@ -6,6 +6,7 @@ as the table of sessions does. Each chart's caption says which.
 """
 from django.db.models import Count, Min, Q
 from django.db.models.functions import Lower, Trim, TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 
@@ -127,13 +128,16 @@ def event_numbers(event, sessions):
 
 
 def arrivals(event, session=None):
-    """{"counts": {arrived, expected}, "sessions": [...]} for the check-in desk. At the door:
-    active registrations and those checked in. For one session (the desk's ?session=): its
-    confirmed seats and those checked into it. Per registrable session: confirmed seats, how many
-    of their holders came through the door (`arrived`) and how many were checked into it
-    (`in_session`). Two queries."""
+    """{"counts": {arrived, expected, ever}, "sessions": [...]} for the check-in desk. At the
+    door: active registrations, those who came today (the event's day), and those who came on
+    any day. For one session (the desk's ?session=): its confirmed seats and those checked into
+    it. Per registrable session: confirmed seats, how many of their holders came through the
+    door on any day (`arrived`) and how many were checked into it (`in_session`). Two queries."""
     active = Registration.objects.filter(event=event, status=Registration.Status.ACTIVE)
-    counts = active.aggregate(expected=Count("id"), arrived=Count("id", filter=Q(checked_in_at__isnull=False)))
+    today = timezone.localdate(timezone.now(), event.tz)
+    counts = active.aggregate(
+        expected=Count("id", distinct=True), arrived=Count("arrivals", filter=Q(arrivals__day=today)),
+        ever=Count("id", distinct=True, filter=Q(checked_in_at__isnull=False)))
     seated = Q(bookings__status="confirmed", bookings__registration__status=Registration.Status.ACTIVE)
     sessions = list(event.sessions.filter(registrable=True, cancelled_at__isnull=True).annotate(
         expected=Count("bookings", filter=seated),
@@ -142,5 +146,5 @@ def arrivals(event, session=None):
     ).order_by("starts_at", "title"))
     if session is not None:
         this = next((row for row in sessions if row.pk == session.pk), None)
-        counts = {"expected": this.expected if this else 0, "arrived": this.in_session if this else 0}
+        counts = {"expected": this.expected if this else 0, "arrived": this.in_session if this else 0, "ever": None}
     return {"counts": counts, "sessions": sessions}

@@ -329,18 +329,33 @@ def test_two_desks_scanning_one_person_at_once_record_one_arrival(seeded):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_negative_control_without_the_lock_both_desks_record_an_arrival(seeded, monkeypatch):
+def test_negative_control_without_the_lock_and_the_unique_index_both_desks_record_an_arrival(seeded, monkeypatch):
+    """Two guards stand against a double arrival: the registration's lock and the unique index
+    of one arrival a day. Without both, both desks record one."""
     import time
+
+    from django.db import connection
+
+    from registrations.models import Arrival
 
     class Unlocked:
         def get(self, **lookup):
             found = Registration.objects.get(**lookup)
-            time.sleep(0.2)  # both desks have read "not checked in" before either writes
+            time.sleep(0.2)  # both desks have read "not here today" before either writes
             return found
 
     ana, *_ = services.register(seeded, details=details_for("ana@example.org"), platforms=[], sessions=[])
     monkeypatch.setattr(services, "locked_registrations", Unlocked)
-    assert two_desks_scan(ana) == [True, True]
+    [one_a_day] = Arrival._meta.constraints
+    with connection.schema_editor() as editor:
+        editor.remove_constraint(Arrival, one_a_day)
+    try:
+        assert two_desks_scan(ana) == [True, True]
+        assert Arrival.objects.filter(registration=ana).count() == 2
+    finally:
+        Arrival.objects.all().delete()
+        with connection.schema_editor() as editor:
+            editor.add_constraint(Arrival, one_a_day)
 
 
 def test_a_cancelled_session_keeps_its_column_in_the_exports(staff_client, seeded, crowd):
@@ -474,3 +489,26 @@ def test_the_exports_name_platforms_partnerships_and_sessions_in_the_staff_membe
     ana = next(row for row in rows if row[1] == "Arrieta")
     assert ana[COLUMNS.index("platforms")] == "Energía"
     assert ana[COLUMNS.index("sessions")].startswith("Reunión de la Plataforma de Energía (")
+
+
+def test_a_second_day_counts_its_own_arrivals_and_undo_takes_back_only_todays(staff_client, seeded, crowd):
+    import datetime
+
+    from django.utils import timezone
+
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    ana, ben = crowd["ana"], crowd["ben"]
+    services.check_in(ana, now=yesterday)
+    services.check_in(ben, now=yesterday)
+    ana, first_today = services.check_in(ana)
+    assert first_today  # a new day: welcome again, not "already checked in"
+    assert services.check_in(ana)[1] is False
+    assert ana.checked_in_at == ana.arrivals.order_by("day").first().at  # the first arrival stays the first
+    page = staff_client.get(f"/{seeded.slug}/staff/checkin/?q=Berg").content.decode()
+    assert "1 of 3 arrived" in page and "today; 2 over the whole event" in page
+    assert "not yet today." in page and "Check in<span" in page  # ben came yesterday only
+    services.undo_check_in(ana)
+    ana = Registration.objects.get(pk=ana.pk)
+    assert ana.checked_in_at is not None and ana.arrivals.count() == 1  # yesterday's stays
+    services.undo_check_in(ben)  # nothing of today's to take back
+    assert Registration.objects.get(pk=ben.pk).checked_in_at is not None
