@@ -141,7 +141,7 @@ def badge(canvas, registration, x, y, width, height):
         # The event's name on one line beside the code, however long the organisers made it.
         size, lines = fit(registration.event.short_name or registration.event.name, REGULAR, 6.5,
                           width - 3 * margin - qr_side, 8, max_lines=1)
-        draw_lines(canvas, lines[:1], REGULAR, size, x + margin, y + margin + size)
+        draw_lines(canvas, [lines[0] + ("…" if len(lines) > 1 else "")], REGULAR, size, x + margin, y + margin + size)
         text_width = width - 2 * margin
         top = y + height - band - 4 * mm
         name_height = (height - band) * 0.42
