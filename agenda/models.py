@@ -22,9 +22,22 @@ def validate_time_zone(name):
         raise ValidationError(f"{name!r} is not a known time zone (e.g. Europe/Madrid).")
 
 
+def contrast_with_white(colour):
+    """WCAG 2's contrast ratio of white text on `colour` (#rrggbb): 1 to 21."""
+    def linear(channel):
+        return channel / 12.92 if channel <= 0.03928 else ((channel + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (linear(int(colour[index:index + 2], 16) / 255) for index in (1, 3, 5))
+    return 1.05 / (0.2126 * red + 0.7152 * green + 0.0722 * blue + 0.05)
+
+
 def validate_hex_colour(value):
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", value or ""):
         raise ValidationError(f"{value!r} is not a colour written #rrggbb (e.g. #2e7d32).")
+    # Badges and the staff page's charts write white on it.
+    if contrast_with_white(value) < 4.5:
+        raise ValidationError(f"White text on {value} has a contrast of {contrast_with_white(value):.1f}:1; "
+                              "choose a darker colour (4.5:1 at least, e.g. #2e6b30).")
 
 
 class Event(models.Model):

@@ -67,3 +67,6 @@ class MeetingAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # requests come from participants, through services.request_meeting
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deleting would tell nobody: people cancel through services.cancel, which emails

@@ -139,3 +139,14 @@ def test_the_admin_shows_slots_in_the_events_time_and_refuses_a_new_room_for_boo
     assert booked.room != other_room
     assert Meeting.objects.get().slot.room == booked.room
     cache.clear()
+
+
+def test_meetings_cannot_be_deleted_in_the_admin_even_by_a_superuser(event):
+    from django.contrib.auth.models import User
+
+    ane, ben = person(event), person(event)
+    meeting = services.request_meeting(ane, ben, "")
+    admin = Client()
+    admin.force_login(User.objects.create_superuser("root", "root@example.org", "pw"))
+    assert admin.get(reverse("admin:networking_meeting_delete", args=[meeting.pk])).status_code == 403
+    assert Meeting.objects.filter(pk=meeting.pk).exists()

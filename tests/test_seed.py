@@ -107,3 +107,13 @@ def test_the_seed_ships_spanish_and_basque_texts_and_fills_them_into_an_older_da
     assert joint.title_es and joint.title_eu  # filled in
     assert energy.title_es is None  # an organiser's own English text is not the seed's: left alone
     assert "0 rows created, 0 texts translated" in load()
+
+
+def test_a_platform_colour_too_light_for_white_text_is_refused():
+    from django.core.exceptions import ValidationError
+
+    from agenda.models import validate_hex_colour
+
+    validate_hex_colour("#2e6b30")  # the seed's Agri-Food green: 6.4:1
+    with pytest.raises(ValidationError, match="contrast of 1.5:1"):
+        validate_hex_colour("#ffcc00")
