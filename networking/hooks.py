@@ -97,6 +97,7 @@ def email_context(email):
         "meeting": meeting,
         "other": other_person(meeting, registration),
         "meetings_url": settings.SITE_URL + reverse("networking:meetings", args=[event.slug, registration.token]),
+        "left": email.context.get("left", False),
         "people_url": settings.SITE_URL + reverse("networking:people", args=[event.slug, registration.token]),
     }
 
@@ -159,7 +160,10 @@ def registration_closed(registration):
     for meeting in meetings_of(registration):
         meeting.status = Meeting.Status.CANCELLED
         meeting.save(update_fields=["status", "updated_at"])
-        outbox.queue(other_person(meeting, registration), OutgoingEmail.Kind.MEETING_CANCELLED, meeting=meeting.pk)
+        # `left`: the other person did not cancel; their registration ended (cancelled by them,
+        # or rejected or expired), and the email says so rather than "X has cancelled".
+        outbox.queue(other_person(meeting, registration), OutgoingEmail.Kind.MEETING_CANCELLED, meeting=meeting.pk,
+                     left=True)
 
 
 def anonymise(registrations):
