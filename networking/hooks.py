@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from agenda.calendar import build_calendar
 from networking.models import Meeting, Profile
 from registrations import extensions
+from registrations.emails import my_agenda_name
 from registrations.models import OutgoingEmail
 
 MEETING_KINDS = {"meeting_requested", "meeting_accepted", "meeting_declined", "meeting_cancelled"}
@@ -111,11 +113,9 @@ def email_attachments(email):
                .filter(pk=email.context.get("meeting"), slot__isnull=False).first())
     if meeting is None:  # a request withdrawn before any acceptance: never in a calendar
         return []
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//s3days//S3 Platform Days//EN")
-    calendar.add("version", "2.0")
-    calendar.add_component(meeting_entry(meeting, email.registration))
-    return [("cancelled-meeting.ics", calendar.to_ical(), "text/calendar")]
+    event = email.registration.event
+    calendar = build_calendar(event, [], my_agenda_name(event), [meeting_entry(meeting, email.registration)])
+    return [("cancelled-meeting.ics", calendar, "text/calendar")]
 
 
 def busy_times(registration):

@@ -15,7 +15,7 @@ from registrations.admin_pages import action_page, confirmed
 from registrations.invitations_admin import InvitationAdmin  # noqa: F401 (registers it)
 from registrations.mailings_admin import MailingAdmin  # noqa: F401 (registers it)
 from registrations.questions_admin import AnswerInline
-from registrations.staff import csv_response, pdf_response, xlsx_response
+from registrations.staff import csv_response, xlsx_response
 from registrations.models import Booking, OutgoingEmail, Registration
 
 
@@ -142,7 +142,7 @@ class RegistrationAdmin(admin.ModelAdmin):
                 "%(count)d selected registration is not admitted (cancelled, awaiting approval or confirmation): no badge.",
                 "%(count)d selected registrations are not admitted (cancelled, awaiting approval or confirmation): no "
                 "badge.", skipped) % {"count": skipped}, messages.WARNING)
-        return pdf_response(documents.badges_pdf(admitted), exports.file_name(event, status="badges", extension="pdf"))
+        return documents.pdf_response(documents.badges_pdf(admitted), exports.file_name(event, status="badges", extension="pdf"))
 
     def one_event(self, request, queryset):
         """The event of the selected registrations, or None with a message when they are of several

@@ -5,6 +5,7 @@ import io
 from pathlib import Path
 
 import segno
+from django.http import HttpResponse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -30,6 +31,14 @@ INK = HexColor("#1a1a1a")
 GREY = HexColor("#555555")
 SMALLEST = 3  # points: below this nothing is readable, so wrapping goes on instead
 LEADING = 1.15
+
+
+def pdf_response(content, filename):
+    """A PDF to show in the browser; never kept by a shared cache (it holds someone's data)."""
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def wrap(text, font, size, width):

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Prefetch, Q, When
-from django.http import FileResponse, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -113,12 +113,6 @@ def staff_home(request, event):
     return render(request, "staff/home.html", context)
 
 
-def pdf_response(content, filename, as_attachment=False):
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'{"attachment" if as_attachment else "inline"}; filename="{filename}"'
-    return response
-
-
 @staff_only("registrations.export_attendees")
 @event_view
 def badges_pdf(request, event):
@@ -135,7 +129,7 @@ def badges_pdf(request, event):
         status = Booking.Status.CONFIRMED
     people = exports.attendees(event, session, platform, status).filter(status=Registration.Status.ACTIVE)
     name = exports.file_name(event, *filters, extension="pdf").replace("attendees", "badges", 1)
-    return pdf_response(documents.badges_pdf(people, layout), name)
+    return documents.pdf_response(documents.badges_pdf(people, layout), name)
 
 
 @staff_only("registrations.view_registration")

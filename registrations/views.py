@@ -336,20 +336,13 @@ def my_agenda_ics(request, event, token):
     return response
 
 
-def own_pdf(content, filename):
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @event_view
 def ticket_pdf(request, event, token):
     """The participant's ticket (QR code for the door, sessions), once they are admitted."""
     registration = active_registration(event, token)
     if not registration.is_admitted:
         raise Http404("Not admitted yet.")
-    return own_pdf(documents.ticket_pdf(registration), f"{event.slug}-ticket.pdf")
+    return documents.pdf_response(documents.ticket_pdf(registration), f"{event.slug}-ticket.pdf")
 
 
 @event_view
@@ -358,7 +351,7 @@ def certificate_pdf(request, event, token):
     registration = active_registration(event, token)
     if not registration.checked_in_at:
         raise Http404("Not checked in.")
-    return own_pdf(documents.certificate_pdf(registration), f"{event.slug}-certificate.pdf")
+    return documents.pdf_response(documents.certificate_pdf(registration), f"{event.slug}-certificate.pdf")
 
 
 @never_cache
