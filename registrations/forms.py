@@ -224,7 +224,9 @@ class SessionChoiceMixin:
 
 
 class RegistrationForm(SessionChoiceMixin, RegionFieldsMixin, QuestionFieldsMixin, forms.ModelForm):
-    with_sessions = True  # the details page (DetailsForm) has none
+    # The sign-up form itself; the details page (DetailsForm) is not: it has no sessions (their
+    # own form is on the private page) and none of other apps' sign-up questions.
+    for_sign_up = True
 
     platforms = CachedModelMultipleChoiceField(
         queryset=Platform.objects.all(),
@@ -282,10 +284,10 @@ class RegistrationForm(SessionChoiceMixin, RegionFieldsMixin, QuestionFieldsMixi
     def __init__(self, event, *args, registration=None, **kwargs):
         super().__init__(*args, instance=registration, **kwargs)
         self.event = event
-        if self.with_sessions:
+        if self.for_sign_up:
             self.add_sessions_field(event)
         # Other apps' parts of the sign-up form (networking's opt-in): registrations/extensions.py.
-        self.extension_fields = extensions.signup_fields_for(event) if self.with_sessions else {}
+        self.extension_fields = extensions.signup_fields_for(event) if self.for_sign_up else {}
         self.fields.update(self.extension_fields)
         self.add_region_fields(registration)
         self.add_question_fields(event, registration)
@@ -362,7 +364,7 @@ class DetailsForm(RegistrationForm):
     """The participant's corrections on the details page: the sign-up form without sessions and
     consent (those have their own forms), filled with what they gave."""
 
-    with_sessions = False  # they have their own form on the private page
+    for_sign_up = False
 
     def __init__(self, event, registration, *args, **kwargs):
         super().__init__(event, *args, registration=registration, **kwargs)
