@@ -12,14 +12,13 @@ third to all of them).
 """
 import argparse
 import os
-import subprocess
 import sys
 import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import EVENT, environment, fresh_database, manage, process_ids, start_gunicorn, stop  # noqa: E402
-from export import FILL, STAFF_SESSION, peak_kib  # noqa: E402
+from common import EVENT, stop  # noqa: E402
+from export import peak_kib, serve_registrations  # noqa: E402
 
 PORT = 8769
 BASE = f"http://127.0.0.1:{PORT}"
@@ -38,13 +37,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--registrations", type=int, default=2000)
     args = parser.parse_args()
-    env = environment(DATABASE, PORT)
-    fresh_database(env)
-    subprocess.run(["psql", DATABASE, "-qc", FILL.format(count=args.registrations)], check=True)
-    session_key = manage("shell", "-c", STAFF_SESSION, env=env)
-    server = start_gunicorn(env, PORT, workers=1)
+    server, worker, session_key = serve_registrations(DATABASE, PORT, args.registrations)
     try:
-        [worker] = process_ids(parent=server.pid)
         before = peak_kib(worker)
         third_seconds, third_size = download("badges.pdf?platform=energy", session_key)
         after_third = peak_kib(worker)

@@ -71,17 +71,24 @@ def peak_kib(pid):
         return int(next(line for line in status if line.startswith("VmHWM")).split()[1])
 
 
+def serve_registrations(database, port, count):
+    """A throw-away database with `count` registrations, gunicorn with one worker on it, and a
+    "Registration staff" login: (server, worker pid, session key). Stop the server when done."""
+    env = environment(database, port)
+    fresh_database(env)
+    subprocess.run(["psql", database, "-qc", FILL.format(count=count)], check=True)
+    session_key = manage("shell", "-c", STAFF_SESSION, env=env)
+    server = start_gunicorn(env, port, workers=1)
+    [worker] = process_ids(parent=server.pid)
+    return server, worker, session_key
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--registrations", type=int, default=100_000)
     args = parser.parse_args()
-    env = environment(DATABASE, PORT)
-    fresh_database(env)
-    subprocess.run(["psql", DATABASE, "-qc", FILL.format(count=args.registrations)], check=True)
-    session_key = manage("shell", "-c", STAFF_SESSION, env=env)
-    server = start_gunicorn(env, PORT, workers=1)
+    server, worker, session_key = serve_registrations(DATABASE, PORT, args.registrations)
     try:
-        [worker] = process_ids(parent=server.pid)  # one worker
         before = peak_kib(worker)
         request = urllib.request.Request(f"{BASE}/{EVENT}/staff/attendees.csv", headers={"Cookie": f"sessionid={session_key}"})
         started = time.perf_counter()
