@@ -5,7 +5,7 @@ import zoneinfo
 from django.contrib import admin
 from django.db import transaction
 from django.db.models import Count
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext, pgettext_lazy
@@ -14,6 +14,11 @@ from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from agenda.cache import agenda_changed
 from agenda.models import Event, Partnership, Platform, Room, Session, Speaker
+
+
+def in_event_time(moment, event, format_name):
+    """A moment as the event's clock shows it, for a change list; "–" for none."""
+    return formats.date_format(timezone.localtime(moment, event.tz), format_name) if moment else "–"
 
 
 def breakable(text, every=16):

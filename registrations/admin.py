@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
-from agenda.admin import breakable
+from agenda.admin import breakable, in_event_time
 from agenda.models import Event
 from registrations import admission, documents, exports, outbox, programme_admin, regions, services  # noqa: F401 (programme_admin: see there)
 from registrations.admin_pages import action_page, confirmed
@@ -236,8 +236,8 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("status"), ordering="status")
     def status_and_day(self, registration):
-        day = formats.date_format(timezone.localtime(registration.created_at, registration.event.tz), "j M Y")
-        return format_html("{}<br>{}", registration.get_status_display(), day)
+        return format_html("{}<br>{}", registration.get_status_display(),
+                           in_event_time(registration.created_at, registration.event, "j M Y"))
 
 
 @admin.register(OutgoingEmail)

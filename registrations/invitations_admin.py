@@ -13,12 +13,11 @@ from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from agenda.admin import breakable
+from agenda.admin import breakable, in_event_time
 from agenda.models import Event
 from registrations import services
 from registrations.models import Invitation
@@ -120,10 +119,8 @@ class InvitationAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("sent, reminded"), ordering="sent_at")
     def sent_and_reminded(self, invitation):
-        def when(moment):
-            return formats.date_format(timezone.localtime(moment, invitation.event.tz), "SHORT_DATE_FORMAT") if moment else "–"
-
-        return format_html("{}<br>{}", when(invitation.sent_at), when(invitation.reminded_at))
+        return format_html("{}<br>{}", *(in_event_time(moment, invitation.event, "SHORT_DATE_FORMAT")
+                                         for moment in (invitation.sent_at, invitation.reminded_at)))
 
     def get_urls(self):
         return [path("invite/", self.admin_site.admin_view(self.invite_view), name="registrations_invitation_invite"),

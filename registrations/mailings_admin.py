@@ -10,12 +10,12 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from modeltranslation.admin import TranslationAdmin
 
+from agenda.admin import in_event_time
 from registrations import mailings, services
 from registrations.emails import build_message
 from registrations.models import Mailing, OutgoingEmail
@@ -90,7 +90,7 @@ class MailingAdmin(TranslationAdmin):
         if not moment:
             return mailing.get_status_display()
         return format_html("{}<br>{}", mailing.get_status_display(),
-                           formats.date_format(timezone.localtime(moment, mailing.event.tz), "SHORT_DATETIME_FORMAT"))
+                           in_event_time(moment, mailing.event, "SHORT_DATETIME_FORMAT"))
 
     @admin.display(description=gettext_lazy("delivery"))
     def delivery(self, mailing):
